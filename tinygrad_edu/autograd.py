@@ -1,0 +1,148 @@
+"""The one backward driver, shared by `Value` and `Tensor`.
+
+Every node (a Value or a Tensor) carries four things the driver needs:
+``_prev`` (a tuple of the nodes it was computed from), ``_backward`` (a closure
+``backward(grad)`` that adds this node's share of the gradient into its parents,
+or None for a leaf), ``grad``, and ``_op`` (a name, for messages and pictures).
+
+`backward(root)` walks the graph once in reverse topological order and calls each
+closure with the node's own gradient. The closures never capture their output, so
+the graph holds no reference cycles and is freed the moment the user drops it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "topological_order",
+    "backward",
+    "AnomalyError",
+]
+
+
+class _Mode(threading.local):
+    # Thread-local like PyTorch's grad mode: the playground trains in worker threads.
+    grad_enabled = True
+    anomaly = False
+
+
+_mode = _Mode()
+
+
+def is_grad_enabled() -> bool:
+    """True when new ops record their parents and backward closures."""
+    return _mode.grad_enabled
+
+
+class _GradMode(contextlib.ContextDecorator):
+    _enabled: bool
+
+    def __enter__(self) -> None:
+        self._prev = _mode.grad_enabled
+        _mode.grad_enabled = self._enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.grad_enabled = self._prev
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator: ops inside record no graph (no parents, no closure).
+
+    Use it for evaluation and for updating parameters, exactly like ``torch.no_grad``.
+    """
+
+    _enabled = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
+
+    _enabled = True
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under `detect_anomaly` by the first op whose forward or backward made nan/inf."""
+
+
+def is_anomaly_enabled() -> bool:
+    return _mode.anomaly
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Within this block, the first op whose forward or backward produces nan or inf
+    raises `AnomalyError` naming the op and its inputs. It costs a check per op,
+    so it is off by default (as in PyTorch)."""
+    prev = _mode.anomaly
+    _mode.anomaly = True
+    try:
+        yield
+    finally:
+        _mode.anomaly = prev
+
+
+def topological_order(root: Any) -> list[Any]:
+    """Every node that `root` depends on, each after all of its parents (root last).
+
+    Iterative depth-first search, so a chain of 200,000 ops needs no recursion.
+    Nodes are told apart by identity (`id`), never by value; parents are tuples, so
+    the order is the same every time for the same graph.
+    """
+    order: list[Any] = []
+    visited: set[int] = {id(root)}
+    stack: list[tuple[Any, Iterator[Any]]] = [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._prev)))
+                break
+        else:  # all parents done: the node itself comes next
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def backward(
+    root: Any,
+    seed: Any,
+    check: Callable[[Any, Any], None] | None = None,
+    reset: Callable[[Any], None] | None = None,
+) -> list[Any]:
+    """Backpropagate from `root`, whose gradient is seeded with `seed` (1 for a scalar loss).
+
+    Contract (the same as PyTorch's for a graph used once):
+    - the grads of non-leaf nodes are reset first (by `reset`), so calling backward
+      twice never adds stale intermediate gradients into the result;
+    - leaf grads accumulate across calls until the user zeroes them.
+    `check(node, grad)`, if given, validates each gradient before it flows on (Tensor
+    uses it to compare shapes, and anomaly mode to look for nan). Returns the order.
+    """
+    order = topological_order(root)
+    if reset is not None:
+        for node in order:
+            if node._prev:
+                reset(node)
+    root._accumulate(seed)
+    for node in reversed(order):
+        fn = node._backward
+        if fn is not None:
+            grad = node.grad
+            if check is not None:
+                check(node, grad)
+            fn(grad)
+    if check is not None:  # leaves: their grads never flow on, so check them here
+        for node in order:
+            if node._backward is None and node.grad is not None:
+                check(node, node.grad)
+    return order

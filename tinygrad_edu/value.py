@@ -1,0 +1,302 @@
+"""`Value`: one Python float, its gradient, and how it was made.
+
+Each op computes its result and, right beside it, a closure ``backward(grad)`` that
+adds ``local derivative * grad`` into each input's ``.grad``. The closure captures the
+inputs, never the output (see autograd.py), so graphs are freed promptly.
+
+Any Python function built from these ops is differentiable, so a custom activation
+needs no hand-written derivative::
+
+    def swish(x):                  # x * sigmoid(x); autograd finds d/dx for you
+        return x * x.sigmoid()
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+
+from . import autograd
+from .autograd import AnomalyError, _mode
+
+__all__ = ["Value"]
+
+Number = float | int
+
+
+def _const(other: object, op: str) -> float:
+    """A Python number used as a constant operand (no wrapper Value is made for it)."""
+    if isinstance(other, numbers.Real):
+        return float(other)
+    kind = type(other).__name__
+    if kind == "Tensor":
+        raise TypeError(f"{op}: cannot mix Value and Tensor; use Tensor for arrays of numbers")
+    raise TypeError(f"{op}: unsupported operand of type {kind} (expected Value or a number)")
+
+
+class Value:
+    """A scalar that remembers how it was computed, so it can backpropagate.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + 1
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-3.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_backward", "_op")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError("Value(...) takes a number; to copy a Value use Value(v.data)")
+        self.data = float(_const(data, "Value"))
+        self.grad = 0.0
+        self.label = label
+        self._prev: tuple[Value, ...] = ()
+        self._backward: Callable[[float], None] | None = None
+        self._op = ""
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this Value ('' for a leaf)."""
+        return self._op
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    @staticmethod
+    def _make(data: float, parents: tuple, op: str, backward: Callable[[float], None]) -> Value:
+        """The output of an op; under no_grad it keeps no parents and no closure."""
+        out = Value.__new__(Value)
+        out.data, out.grad, out.label = data, 0.0, ""
+        if _mode.grad_enabled:
+            out._prev, out._backward, out._op = parents, backward, op
+        else:
+            out._prev, out._backward, out._op = (), None, op
+        if _mode.anomaly and not math.isfinite(data):
+            args = ", ".join(repr(p.data) for p in parents)
+            raise AnomalyError(f"{op}: forward produced {data} from input(s) {args}")
+        return out
+
+    def _accumulate(self, grad: float) -> None:
+        self.grad += grad
+
+    # ---- arithmetic ---------------------------------------------------------------
+    def __add__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            def backward(grad):
+                self.grad += grad
+                other.grad += grad
+            return Value._make(self.data + other.data, (self, other), "+", backward)
+        c = _const(other, "+")
+        def backward(grad):
+            self.grad += grad
+        return Value._make(self.data + c, (self,), "+", backward)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            def backward(grad):                # d(ab)/da = b, d(ab)/db = a
+                self.grad += other.data * grad
+                other.grad += self.data * grad
+            return Value._make(self.data * other.data, (self, other), "*", backward)
+        c = _const(other, "*")
+        def backward(grad):
+            self.grad += c * grad
+        return Value._make(self.data * c, (self,), "*", backward)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        x = self.data
+        if isinstance(other, Value):
+            return _pow_values(self, other)
+        c = _const(other, "**")
+        if x < 0 and not c.is_integer():
+            raise ValueError(f"pow: {x} ** {c} is not a real number (negative base, "
+                             "non-integer exponent)")
+        if x == 0 and c < 0:
+            raise ValueError(f"pow: 0.0 ** {c} divides by zero")
+        d = c * x ** (c - 1) if (x != 0 or c >= 1) else (0.0 if c == 0 else math.inf)
+        def backward(grad):                    # d(x^c)/dx = c x^(c-1)
+            self.grad += d * grad
+        return Value._make(x ** c, (self,), f"**{c:g}", backward)
+
+    def __rpow__(self, other: Number) -> Value:
+        return _pow_values(Value(_const(other, "**")), self, const_base=True)
+
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __sub__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            def backward(grad):
+                self.grad += grad
+                other.grad -= grad
+            return Value._make(self.data - other.data, (self, other), "-", backward)
+        return self + (-_const(other, "-"))
+
+    def __rsub__(self, other: Number) -> Value:
+        c = _const(other, "-")
+        def backward(grad):
+            self.grad -= grad
+        return Value._make(c - self.data, (self,), "-", backward)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            if other.data == 0:
+                raise ZeroDivisionError(f"div: {self.data} / 0.0 (the denominator Value is 0)")
+            return self * other ** -1
+        c = _const(other, "/")
+        if c == 0:
+            raise ZeroDivisionError(f"div: {self.data} / 0")
+        return self * (1.0 / c)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return self ** -1 * _const(other, "/")
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    # ---- functions ---------------------------------------------------------------
+    def exp(self) -> Value:
+        try:
+            e = math.exp(self.data)
+        except OverflowError:  # as PyTorch: exp of a huge number is inf, not an exception
+            e = math.inf
+        def backward(grad):                    # d(e^x)/dx = e^x
+            self.grad += e * grad
+        return Value._make(e, (self,), "exp", backward)
+
+    def log(self) -> Value:
+        x = self.data
+        if x <= 0:
+            raise ValueError(f"log: input must be > 0, got {x}")
+        def backward(grad):                    # d(ln x)/dx = 1/x
+            self.grad += grad / x
+        return Value._make(math.log(x), (self,), "log", backward)
+
+    def sqrt(self) -> Value:
+        if self.data < 0:
+            raise ValueError(f"sqrt: input must be >= 0, got {self.data}")
+        s = math.sqrt(self.data)
+        d = 0.5 / s if s > 0 else math.inf     # as PyTorch: the slope at 0 is inf
+        def backward(grad):
+            self.grad += d * grad
+        return Value._make(s, (self,), "sqrt", backward)
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)               # math.tanh saturates cleanly at +-1
+        def backward(grad):                    # d(tanh x)/dx = 1 - tanh^2 x
+            self.grad += (1 - t * t) * grad
+        return Value._make(t, (self,), "tanh", backward)
+
+    def sigmoid(self) -> Value:
+        x = self.data
+        if x >= 0:                             # two branches so exp never overflows
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        def backward(grad):                    # d(sigma x)/dx = sigma (1 - sigma)
+            self.grad += s * (1 - s) * grad
+        return Value._make(s, (self,), "sigmoid", backward)
+
+    def relu(self) -> Value:
+        """max(0, x). Its slope at exactly 0 is taken as 0, as PyTorch does."""
+        pos = self.data > 0
+        def backward(grad):
+            if pos:
+                self.grad += grad
+        return Value._make(self.data if pos else 0.0, (self,), "relu", backward)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """x for x > 0, else negative_slope * x (slope at 0: negative_slope, as PyTorch)."""
+        k = 1.0 if self.data > 0 else negative_slope
+        def backward(grad):
+            self.grad += k * grad
+        return Value._make(k * self.data, (self,), "leaky_relu", backward)
+
+    def __abs__(self) -> Value:
+        """|x|, with slope sign(x) and sign(0) = 0, as PyTorch."""
+        s = (self.data > 0) - (self.data < 0)
+        def backward(grad):
+            self.grad += s * grad
+        return Value._make(abs(self.data), (self,), "abs", backward)
+
+    abs = __abs__
+
+    # ---- many inputs, one node ---------------------------------------------------------
+    @staticmethod
+    def sum(values: Iterable[Value | Number]) -> Value:
+        """The sum of many Values as ONE node (micrograd would build n-1 '+' nodes)."""
+        values = list(values)
+        nodes = tuple(v for v in values if isinstance(v, Value))
+        total = sum(v.data if isinstance(v, Value) else _const(v, "sum") for v in values)
+        def backward(grad):                    # d(sum)/dv_i = 1
+            for n in nodes:
+                n.grad += grad
+        return Value._make(float(total), nodes, "sum", backward)
+
+    @staticmethod
+    def dot(a: Sequence[Value | Number], b: Sequence[Value | Number]) -> Value:
+        """sum_i a_i * b_i as ONE node, so a neuron is a few nodes instead of 2n.
+
+        The local derivative of a_i is b_i, and of b_i is a_i.
+        """
+        if len(a) != len(b):
+            raise ValueError(f"dot: lengths {len(a)} and {len(b)} differ")
+        ad = [x.data if isinstance(x, Value) else _const(x, "dot") for x in a]
+        bd = [y.data if isinstance(y, Value) else _const(y, "dot") for y in b]
+        nodes = [x for x in a if isinstance(x, Value)]
+        coefs = [yd for x, yd in zip(a, bd) if isinstance(x, Value)]
+        nodes += [y for y in b if isinstance(y, Value)]
+        coefs += [xd for y, xd in zip(b, ad) if isinstance(y, Value)]
+        def backward(grad):
+            for n, c in zip(nodes, coefs):
+                n.grad += c * grad
+        total = sum(map(float.__mul__, ad, bd))
+        return Value._make(total, tuple(nodes), "dot", backward)
+
+    # ---- backward ------------------------------------------------------------------
+    def backward(self) -> None:
+        """Fill ``.grad`` of every Value this one depends on with d(self)/d(that).
+
+        Intermediate grads are reset first; leaf grads (inputs, parameters) accumulate
+        across calls until you zero them, exactly as in PyTorch.
+        """
+        check = _check_finite if _mode.anomaly else None
+        autograd.backward(self, 1.0, check=check, reset=_reset)
+
+
+def _reset(node: Value) -> None:
+    node.grad = 0.0
+
+
+def _check_finite(node: Value, grad: float) -> None:
+    if not math.isfinite(grad):
+        raise AnomalyError(f"backward: gradient {grad} reached the output of {node._op or 'a leaf'}"
+                           f" (data={node.data})")
+
+
+def _pow_values(base: Value, exp: Value, const_base: bool = False) -> Value:
+    """base ** exp where the exponent is a Value: gradients flow to base and exponent."""
+    a, b = base.data, exp.data
+    if a <= 0 and not b.is_integer():
+        raise ValueError(f"pow: base {a} <= 0 with non-integer exponent {b} is not a real number")
+    if a == 0 and b < 0:
+        raise ValueError(f"pow: 0.0 ** {b} divides by zero")
+    out = a ** b
+    da = b * a ** (b - 1) if (a != 0 or b >= 1) else (0.0 if b == 0 else math.inf)
+    # d(a^b)/db = a^b ln a; at a = 0 PyTorch takes it as 0, for a < 0 it is nan.
+    db = out * math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+    if const_base:
+        def backward(grad):
+            exp.grad += db * grad
+        return Value._make(out, (exp,), "**", backward)
+    def backward(grad):
+        base.grad += da * grad
+        exp.grad += db * grad
+    return Value._make(out, (base, exp), "**", backward)
