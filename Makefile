@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check tinygrad_edu tests examples benchmarks docs
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo 'pytest: no tests collected'; exit 0; fi; exit $$rc
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scalar.py
