@@ -116,8 +116,8 @@ def topological_order(root: Any) -> list[Any]:
 def backward(
     root: Any,
     seed: Any,
-    check: Callable[[Any, Any], None] | None = None,
     reset: Callable[[Any], None] | None = None,
+    after: Callable[[Any], None] | None = None,
 ) -> list[Any]:
     """Backpropagate from `root`, whose gradient is seeded with `seed` (1 for a scalar loss).
 
@@ -125,8 +125,9 @@ def backward(
     - the grads of non-leaf nodes are reset first (by `reset`), so calling backward
       twice never adds stale intermediate gradients into the result;
     - leaf grads accumulate across calls until the user zeroes them.
-    `check(node, grad)`, if given, validates each gradient before it flows on (Tensor
-    uses it to compare shapes, and anomaly mode to look for nan). Returns the order.
+    `after(node)`, if given, runs after each closure to validate the gradients it just
+    produced (Tensor compares shapes; anomaly mode looks for nan), so an error names the
+    op that made the bad gradient. Returns the topological order it used.
     """
     order = topological_order(root)
     if reset is not None:
@@ -136,13 +137,8 @@ def backward(
     root._accumulate(seed)
     for node in reversed(order):
         fn = node._backward
-        if fn is not None:
-            grad = node.grad
-            if check is not None:
-                check(node, grad)
-            fn(grad)
-    if check is not None:  # leaves: their grads never flow on, so check them here
-        for node in order:
-            if node._backward is None and node.grad is not None:
-                check(node, node.grad)
+        if fn is not None and node.grad is not None:
+            fn(node.grad)
+            if after is not None:
+                after(node)
     return order

@@ -267,18 +267,20 @@ class Value:
         Intermediate grads are reset first; leaf grads (inputs, parameters) accumulate
         across calls until you zero them, exactly as in PyTorch.
         """
-        check = _check_finite if _mode.anomaly else None
-        autograd.backward(self, 1.0, check=check, reset=_reset)
+        after = _check_finite if _mode.anomaly else None
+        autograd.backward(self, 1.0, reset=_reset, after=after)
 
 
 def _reset(node: Value) -> None:
     node.grad = 0.0
 
 
-def _check_finite(node: Value, grad: float) -> None:
-    if not math.isfinite(grad):
-        raise AnomalyError(f"backward: gradient {grad} reached the output of {node._op or 'a leaf'}"
-                           f" (data={node.data})")
+def _check_finite(node: Value) -> None:
+    for p in node._prev:
+        if not math.isfinite(p.grad):
+            args = ", ".join(repr(q.data) for q in node._prev)
+            raise AnomalyError(f"{node._op}: backward produced gradient {p.grad} for an input "
+                               f"(inputs: {args})")
 
 
 def _pow_values(base: Value, exp: Value, const_base: bool = False) -> Value:
