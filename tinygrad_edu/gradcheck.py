@@ -24,7 +24,8 @@ class GradcheckError(AssertionError):
 
 
 def _as_array(out: Any) -> np.ndarray:
-    return np.atleast_1d(np.asarray(out.data, dtype=np.float64)).reshape(-1)
+    # a copy: the output may be a view of the very input being perturbed (reshape, index)
+    return np.array(out.data, dtype=np.float64, copy=True).reshape(-1)
 
 
 def _analytical(fn: Callable, inputs: list, checked: list[int], n_out: int) -> list[np.ndarray]:

@@ -1,0 +1,99 @@
+"""Ways to make a Tensor: zeros, ones, full, randn, rand, arange, eye, and the *_like forms.
+
+As in PyTorch the default dtype is float32. Random factories take `seed`, an int or a
+numpy Generator, so every run of a tutorial gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["zeros", "ones", "full", "randn", "rand", "arange", "eye", "zeros_like",
+           "ones_like", "full_like", "randn_like", "rand_like", "rng"]
+
+Seed = int | np.random.Generator | None
+
+
+def rng(seed: Seed = None) -> np.random.Generator:
+    """A numpy Generator from an int seed, or the Generator itself (shared state)."""
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _shape(shape: tuple) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+        raise ValueError(f"shape must be non-negative integers, got {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _new(arr: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
+    return Tensor(arr.astype(np.float32 if dtype is None else dtype, copy=False),
+                  requires_grad=requires_grad)
+
+
+def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros(_shape(shape)), dtype, requires_grad)
+
+
+def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones(_shape(shape)), dtype, requires_grad)
+
+
+def full(shape: tuple[int, ...], fill_value: float, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    return _new(np.full(_shape((shape,)), fill_value), dtype, requires_grad)
+
+
+def randn(*shape: int, seed: Seed = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    return _new(rng(seed).standard_normal(_shape(shape)), dtype, requires_grad)
+
+
+def rand(*shape: int, seed: Seed = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    return _new(rng(seed).random(_shape(shape)), dtype, requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Like torch.arange: integers give int64 unless a dtype is given, floats give float32."""
+    if end is None:
+        start, end = 0, start
+    arr = np.arange(start, end, step)
+    if dtype is None and arr.dtype.kind == "i":
+        dtype = np.int64
+    return _new(arr, dtype, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.eye(n, m), dtype, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, seed: Seed = None, dtype: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    return randn(t.shape, seed=seed, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, seed: Seed = None, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return rand(t.shape, seed=seed, dtype=dtype or t.dtype, requires_grad=requires_grad)

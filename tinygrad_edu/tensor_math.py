@@ -1,0 +1,284 @@
+"""Tensor ops, part 2: elementwise functions, reductions, and the softmax family.
+
+Each method is forward and backward side by side; `Tensor` inherits them from `MathOps`.
+A reduction's backward spreads the gradient back over the axes it removed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+Axis = int | tuple[int, ...] | None
+
+
+def _axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
+    """Normalise an axis argument (int, tuple, negative or None = all) to sorted positives."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not -ndim <= ax < max(ndim, 1):
+            raise ValueError(f"{op}: axis {ax} is out of range for a tensor with {ndim} dims")
+        out.append(int(ax) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: axis {axis} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _pick(axis: Axis, dim: Axis, keepdims: bool, keepdim: bool | None) -> tuple[Axis, bool]:
+    # accept PyTorch's spelling (dim=, keepdim=) beside numpy's (axis=, keepdims=)
+    return (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
+
+
+def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """Put the reduced axes back as size 1, so the gradient broadcasts over the input."""
+    return grad if keepdims else np.expand_dims(grad, axes)
+
+
+class MathOps:
+    """Elementwise math and reductions, mixed into `Tensor`."""
+
+    __slots__ = ()
+
+    data: np.ndarray
+
+    # ---- elementwise -----------------------------------------------------------------
+    def exp(self) -> Tensor:
+        a, e = self, np.exp(self.data)
+        def backward(grad):                         # d(e^x)/dx = e^x
+            a._accumulate(grad * e)
+        return self._make(e, (a,), "exp", backward)
+
+    def log(self) -> Tensor:
+        """Natural log. As in PyTorch, log(0) = -inf and log(x < 0) = nan (no exception);
+        use `detect_anomaly()` to find where such values first appear."""
+        a = self
+        def backward(grad):                         # d(ln x)/dx = 1/x
+            a._accumulate(grad / a.data)
+        return self._make(np.log(self.data), (a,), "log", backward)
+
+    def sqrt(self) -> Tensor:
+        a, s = self, np.sqrt(self.data)
+        def backward(grad):                         # d(sqrt x)/dx = 1 / (2 sqrt x)
+            a._accumulate(grad * 0.5 / s)
+        return self._make(s, (a,), "sqrt", backward)
+
+    def tanh(self) -> Tensor:
+        a, t = self, np.tanh(self.data)
+        def backward(grad):                         # 1 - tanh^2
+            a._accumulate(grad * (1 - t * t))
+        return self._make(t, (a,), "tanh", backward)
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + e^-x), computed from e^-|x| so it never overflows."""
+        a, x = self, self.data
+        e = np.exp(-np.abs(x))
+        s = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        def backward(grad):                         # sigma (1 - sigma)
+            a._accumulate(grad * s * (1 - s))
+        return self._make(s, (a,), "sigmoid", backward)
+
+    def relu(self) -> Tensor:
+        """max(0, x); its slope at exactly 0 is taken as 0, as in PyTorch."""
+        a, pos = self, self.data > 0
+        def backward(grad):
+            a._accumulate(grad * pos)
+        return self._make(self.data * pos, (a,), "relu", backward)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        a = self
+        k = np.where(self.data > 0, 1.0, negative_slope).astype(self.data.dtype)
+        def backward(grad):
+            a._accumulate(grad * k)
+        return self._make(self.data * k, (a,), "leaky_relu", backward)
+
+    def abs(self) -> Tensor:
+        """|x| with slope sign(x), and sign(0) = 0 as in PyTorch."""
+        a = self
+        def backward(grad):
+            a._accumulate(grad * np.sign(a.data))
+        return self._make(np.abs(self.data), (a,), "abs", backward)
+
+    __abs__ = abs
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Clamp into [min, max]; the gradient passes where min <= x <= max (PyTorch's rule)."""
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min and max")
+        a, x = self, self.data
+        inside = np.ones(x.shape, dtype=bool)
+        if min is not None:
+            inside &= x >= min
+        if max is not None:
+            inside &= x <= max
+        def backward(grad):
+            a._accumulate(grad * inside)
+        return self._make(np.clip(x, min, max), (a,), "clip", backward)
+
+    clamp = clip
+
+    def maximum(self, other: Any) -> Tensor:
+        return maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return minimum(self, other)
+
+    # ---- reductions ------------------------------------------------------------------
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
+        a, axes = self, _axes(axis, self.ndim, "sum")
+        def backward(grad):                         # every input element counted once
+            a._accumulate(np.broadcast_to(_expand(grad, axes, keepdims), a.shape))
+        return self._make(self.data.sum(axis=axes, keepdims=keepdims), (a,), "sum", backward)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+             keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
+        a, axes = self, _axes(axis, self.ndim, "mean")
+        n = int(np.prod([self.shape[i] for i in axes]))
+        def backward(grad):                         # each element weighs 1/n
+            a._accumulate(np.broadcast_to(_expand(grad, axes, keepdims) / n, a.shape))
+        return self._make(self.data.mean(axis=axes, keepdims=keepdims), (a,), "mean", backward)
+
+    def _extreme(self, axis: Axis, keepdims: bool, op: str, fn: Any) -> Tensor:
+        a, axes = self, _axes(axis, self.ndim, op)
+        if self.data.size == 0:
+            raise ValueError(f"{op}: cannot reduce an empty tensor of shape {self.shape}")
+        m = fn(self.data, axis=axes, keepdims=True)
+        def backward(grad):
+            # ties share the gradient equally (PyTorch's rule for amax/amin and full max())
+            hit = a.data == m
+            a._accumulate(hit * (_expand(grad, axes, keepdims) / hit.sum(axis=axes, keepdims=True)))
+        out = m if keepdims else np.squeeze(m, axis=axes)
+        return self._make(out, (a,), op, backward)
+
+    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Largest element(s). Ties split the gradient equally, like torch.amax."""
+        return self._extreme(*_pick(axis, dim, keepdims, keepdim), "max", np.max)
+
+    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Smallest element(s). Ties split the gradient equally, like torch.amin."""
+        return self._extreme(*_pick(axis, dim, keepdims, keepdim), "min", np.min)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1, *,
+            dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """Variance with PyTorch's default Bessel correction (divide by n - 1), not numpy's n."""
+        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
+        a, axes = self, _axes(axis, self.ndim, "var")
+        n = int(np.prod([self.shape[i] for i in axes]))
+        centered = self.data - self.data.mean(axis=axes, keepdims=True)
+        denom = max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = (centered * centered).sum(axis=axes, keepdims=keepdims) / denom
+        def backward(grad):                         # d/dx_i = 2 (x_i - mean) / (n - c)
+            a._accumulate(_expand(grad, axes, keepdims) * 2 * centered / denom)
+        return self._make(out, (a,), "var", backward)
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        return type(self)(np.argmax(self.data, axis=axis))
+
+    def argmin(self, axis: int | None = None) -> Tensor:
+        return type(self)(np.argmin(self.data, axis=axis))
+
+    def any(self) -> bool:
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        return bool(self.data.all())
+
+    # ---- softmax family (stable: shift by the max before exp) -------------------------
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                  keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
+        a, axes = self, _axes(axis, self.ndim, "logsumexp")
+        m = np.max(self.data, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        e = np.exp(self.data - m)
+        s = e.sum(axis=axes, keepdims=True)
+        out = np.log(s) + m
+        def backward(grad):                         # d lse / dx_i = softmax_i
+            a._accumulate(_expand(grad, axes, keepdims) * (e / s))
+        return self._make(out if keepdims else np.squeeze(out, axis=axes), (a,), "logsumexp",
+                          backward)
+
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        axis = axis if dim is None else dim
+        a, (ax,) = self, _axes(axis, self.ndim, "softmax")
+        e = np.exp(self.data - self.data.max(axis=ax, keepdims=True))
+        s = e / e.sum(axis=ax, keepdims=True)
+        def backward(grad):                         # s * (g - sum(g s))
+            a._accumulate(s * (grad - (grad * s).sum(axis=ax, keepdims=True)))
+        return self._make(s, (a,), "softmax", backward)
+
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        axis = axis if dim is None else dim
+        a, (ax,) = self, _axes(axis, self.ndim, "log_softmax")
+        shifted = self.data - self.data.max(axis=ax, keepdims=True)
+        lse = np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
+        out = shifted - lse
+        def backward(grad):                         # g - softmax * sum(g)
+            a._accumulate(grad - np.exp(out) * grad.sum(axis=ax, keepdims=True))
+        return self._make(out, (a,), "log_softmax", backward)
+
+
+# ---- functions of two or three tensors ---------------------------------------------------
+def _tensors(*xs: Any) -> list[Tensor]:
+    from .tensor import Tensor
+    first = next((x for x in xs if isinstance(x, Tensor)), None)
+    if first is None:
+        return [Tensor(x) for x in xs]
+    return [first._coerce(x, "op") for x in xs]
+
+
+def _pair(a: Any, b: Any, op: str, pick_a: Any) -> Tensor:
+    from .tensor import unbroadcast
+    a, b = _tensors(a, b)
+    try:
+        out = np.where(pick_a(a.data, b.data), a.data, b.data)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
+    def backward(grad):
+        # ties split the gradient half and half, as in PyTorch
+        wa = np.where(a.data == b.data, 0.5, pick_a(a.data, b.data).astype(grad.dtype))
+        if a.requires_grad:
+            a._accumulate(unbroadcast(grad * wa, a.shape))
+        if b.requires_grad:
+            b._accumulate(unbroadcast(grad * (1 - wa), b.shape))
+    return a._make(out, (a, b), op, backward)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max of two tensors (ties split the gradient equally)."""
+    return _pair(a, b, "maximum", np.greater)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min of two tensors (ties split the gradient equally)."""
+    return _pair(a, b, "minimum", np.less)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """a where condition is true, else b; the gradient goes to whichever was picked."""
+    from .tensor import Tensor, unbroadcast
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    a, b = _tensors(a, b)
+    try:
+        out = np.where(cond, a.data, b.data)
+    except ValueError:
+        raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} do not "
+                         "broadcast") from None
+    def backward(grad):
+        if a.requires_grad:
+            a._accumulate(unbroadcast(np.where(cond, grad, 0), a.shape))
+        if b.requires_grad:
+            b._accumulate(unbroadcast(np.where(cond, 0, grad), b.shape))
+    return a._make(out, (a, b), "where", backward)
