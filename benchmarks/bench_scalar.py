@@ -1,0 +1,153 @@
+"""Scalar engines side by side on micrograd's own demo workload.
+
+MLP 2 -> 16 -> 16 -> 1 (ReLU, linear output) on 100 "moons" points, full batch, SVM hinge
+loss ``relu(1 - y * score)`` averaged plus L2 ``1e-4 * sum(p * p)``, SGD with micrograd's
+schedule ``lr = 1.0 - 0.9 * k / 100``. Every engine starts from the same weights, and
+their losses must agree to 1e-9 at every step: same work, different speed.
+
+Run: ``.venv/bin/python benchmarks/bench_scalar.py [--steps 10]``. Needs micrograd
+(``pip install micrograd``); it is not a test and asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tinygrad_edu import Value  # noqa: E402
+from tinygrad_edu.nn.scalar import MLP  # noqa: E402
+
+ALPHA = 1e-4  # L2 strength of micrograd's demo
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int = 1337) -> tuple[list, list]:
+    """Two interleaved half circles (as sklearn's make_moons), labels -1 / +1."""
+    rng = np.random.default_rng(seed)
+    n_out, n_in = n // 2, n - n // 2
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    X = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
+                        np.stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)], 1)])
+    X += rng.normal(scale=noise, size=X.shape)
+    y = np.concatenate([-np.ones(n_out), np.ones(n_in)])
+    return X.tolist(), y.tolist()
+
+
+def micrograd_step(model, X, y, k: int) -> float:
+    """One training step written exactly as micrograd's demo notebook writes it."""
+    from micrograd.engine import Value as MGValue
+
+    inputs = [list(map(MGValue, row)) for row in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    lr = 1.0 - 0.9 * k / 100
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return total.data
+
+
+def ours_step(model, X, y, k: int) -> float:
+    """The same step with tinygrad_edu: inputs stay plain floats (no wrapper Values),
+    and the two sums are single nodes."""
+    params = model.parameters()
+    scores = [model(row) for row in X]
+    losses = [(1 - yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = Value.sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * Value.dot(params, params)
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    lr = 1.0 - 0.9 * k / 100
+    for p in params:
+        p.data -= lr * p.grad
+    return total.data
+
+
+def run(step: Callable, model, X, y, steps: int, gc_off: bool) -> tuple[list[float], list[float]]:
+    losses, times = [], []
+    for k in range(steps):
+        if gc_off:
+            gc.disable()
+        t0 = time.perf_counter()
+        losses.append(step(model, X, y, k))
+        times.append(time.perf_counter() - t0)
+        if gc_off:
+            gc.enable()
+            gc.collect()  # micrograd's cycles are freed here, outside the timed step
+    return losses, times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=10, help="training steps per engine")
+    args = parser.parse_args()
+
+    try:
+        import micrograd.nn as mgnn
+    except ImportError:
+        sys.exit("bench_scalar needs micrograd: pip install micrograd")
+
+    X, y = moons()
+    random.seed(1337)  # micrograd's demo seeds `random`, which its Neuron uses
+    init = [p.data for p in mgnn.MLP(2, [16, 16, 1]).parameters()]
+
+    def mg_model():
+        random.seed(0)
+        m = mgnn.MLP(2, [16, 16, 1])
+        for p, w in zip(m.parameters(), init):
+            p.data = float(w)
+        return m
+
+    def our_model():
+        m = MLP(2, [16, 16, 1], activation="relu", seed=0)
+        params = m.parameters()
+        assert len(params) == len(init), (len(params), len(init))
+        for p, w in zip(params, init):
+            p.data = float(w)
+        return m
+
+    rows = [
+        ("micrograd 0.1.0 as shipped (GC on)", micrograd_step, mg_model, False),
+        ("micrograd, GC disabled during its step", micrograd_step, mg_model, True),
+        ("tinygrad_edu `Value`, GC on", ours_step, our_model, False),
+        ("tinygrad_edu `Value`, GC disabled during its step", ours_step, our_model, True),
+    ]
+    results = []
+    for name, step, make, gc_off in rows:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        losses, times = run(step, make(), X, y, args.steps, gc_off)
+        results.append((name, losses, statistics.median(times)))
+
+    ref = results[0][1]
+    diff = max(abs(a - b) for _, losses, _ in results for a, b in zip(losses, ref))
+    print(f"losses over {args.steps} steps: {ref[0]:.6f} -> {ref[-1]:.6f}; "
+          f"max difference between engines: {diff:.2e}")
+    assert diff < 1e-9, f"engines disagree: max loss difference {diff:.3e}"
+
+    stock, mg_nogc = results[0][2], results[1][2]
+    print(f"\nmicrograd demo step (MLP 2-16-16-1, 100 moons, hinge + L2, full batch), "
+          f"median of {args.steps} steps; Python {platform.python_version()}, "
+          f"{platform.machine()}\n")
+    print("| engine | seconds / step | speed-up vs micrograd | vs micrograd, GC off |")
+    print("|---|---:|---:|---:|")
+    for name, _, t in results:
+        print(f"| {name} | {t:.4f} | {stock / t:.1f}x | {mg_nogc / t:.1f}x |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""`Module`: the base class of every model, scalar or Tensor, shaped like ``torch.nn.Module``.
+
+Assigning an attribute registers it: a `Value`, a list of Values or a `Parameter` becomes
+a parameter, a `Module` (or a list of Modules) a submodule. That is all `parameters()`,
+`zero_grad()` and `state_dict()` need to find every weight, with PyTorch's dotted names::
+
+    class Affine(Module):
+        def __init__(self):
+            super().__init__()
+            self.w = [Value(0.5), Value(-1.0)]     # registered as "w.0", "w.1"
+            self.b = Value(0.0)                    # registered as "b"
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..value import Value
+
+__all__ = ["Module"]
+
+
+class _IncompatibleKeys(NamedTuple):
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def _is_tensor_parameter(x: object) -> bool:
+    # An instance of Parameter can only exist once nn/parameter.py (and so tensor.py) has
+    # been imported, so looking in sys.modules avoids importing Tensor for scalar models.
+    mod = sys.modules.get(__package__ + ".parameter")
+    return mod is not None and isinstance(x, mod.Parameter)
+
+
+def _is_param(x: object) -> bool:
+    return isinstance(x, Value) or _is_tensor_parameter(x)
+
+
+def _all(items: object, test: Any) -> bool:
+    return isinstance(items, (list, tuple)) and len(items) > 0 and all(map(test, items))
+
+
+def _expand(name: str, entry: Any) -> Iterator[tuple[str, Any]]:
+    """('w', [a, b]) -> ('w.0', a), ('w.1', b), like PyTorch's ParameterList / ModuleList."""
+    if isinstance(entry, (list, tuple)):
+        for i, item in enumerate(entry):
+            yield f"{name}.{i}", item
+    else:
+        yield name, entry
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
+
+
+class Module:
+    """Base class for models: subclass it, assign parameters and submodules in
+    ``__init__`` (after ``super().__init__()``), and write ``forward``.
+
+    Differs from PyTorch in one convenience: a plain list of Values or of Modules is
+    registered (as ``name.0``, ``name.1``, ...) without a ParameterList/ModuleList wrapper,
+    so micrograd-style code such as ``self.w = [Value(...) for _ in range(n)]`` just works.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    # ---- registration ------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() call: "
+                                 f"call super().__init__() first in {type(self).__name__}")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if _is_param(value) or _all(value, _is_param):
+            self._parameters[name] = value
+        elif isinstance(value, Module) or _all(value, lambda m: isinstance(m, Module)):
+            self._modules[name] = value
+        # The attribute also lives in __dict__, so reading it is a plain (fast) lookup;
+        # the two dicts above are an ordered index of names.
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Any) -> None:
+        """Same as ``setattr(self, name, param)``, as in PyTorch."""
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Same as ``setattr(self, name, module)``, as in PyTorch."""
+        setattr(self, name, module)
+
+    # ---- calling -------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ---- traversal -----------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, entry in self._modules.items():
+            yield from _expand(name, entry)
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, depth first, each once, with dotted names."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:  # iterative, so deep models need no recursion
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(kids))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Any]]:
+        """(dotted name, parameter) pairs, each parameter once even if shared, as PyTorch."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mod_name, module in modules:
+            for name, entry in module._parameters.items():
+                for pname, p in _expand(name, entry):
+                    if id(p) not in seen:
+                        seen.add(id(p))
+                        yield (f"{mod_name}.{pname}" if mod_name else pname), p
+
+    def parameters(self, recurse: bool = True) -> list[Any]:
+        """Every parameter, in registration order. A list (PyTorch returns an iterator),
+        so ``for p in model.parameters()`` in a training loop can run many times."""
+        return [p for _, p in self.named_parameters(recurse=recurse)]
+
+    def num_parameters(self) -> int:
+        """How many numbers the model learns (a Value counts 1, a Parameter its size)."""
+        return sum(1 if isinstance(p, Value) else int(p.data.size) for p in self.parameters())
+
+    # ---- training helpers ------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient before the next backward().
+
+        Tensor grads become None (PyTorch's default); a Value's grad is a float, so 0.0.
+        """
+        for p in self.parameters():
+            if isinstance(p, Value):
+                p.grad = 0.0
+            elif set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.grad)
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (True) or evaluation mode (False) here and in every submodule."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(mode): mode must be True or False, got {mode!r}")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode, the same as ``train(False)`` (it does not turn off gradients;
+        use ``no_grad()`` for that)."""
+        return self.train(False)
+
+    # ---- saving and loading --------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Name -> a copy of each parameter as a numpy array (a Value becomes a 0-d array)."""
+        out: dict[str, np.ndarray] = {}
+        for mod_name, module in self.named_modules():
+            for name, entry in module._parameters.items():
+                for pname, p in _expand(name, entry):
+                    key = f"{mod_name}.{pname}" if mod_name else pname
+                    out[key] = _to_array(p)
+        return out
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> _IncompatibleKeys:
+        """Copy arrays into the parameters with the same names, in place.
+
+        Every key is checked before anything is copied: a shape mismatch is always an
+        error; missing and unexpected keys are errors when `strict` (as in PyTorch).
+        Returns the missing and unexpected keys.
+        """
+        own: dict[str, Any] = {}
+        for mod_name, module in self.named_modules():
+            for name, entry in module._parameters.items():
+                for pname, p in _expand(name, entry):
+                    own[f"{mod_name}.{pname}" if mod_name else pname] = p
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        if strict and unexpected:
+            errors.append("unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)))
+        if strict and missing:
+            errors.append("missing key(s) in state_dict: " + ", ".join(map(repr, missing)))
+        for key, p in own.items():
+            if key in state_dict:
+                have, got = _shape(p), np.shape(state_dict[key])
+                if have != got:
+                    errors.append(f"size mismatch for {key!r}: copying a parameter of shape "
+                                  f"{got} from state_dict, the shape in the model is {have}")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
+                               + "\n  ".join(errors))
+        for key, p in own.items():
+            if key in state_dict:
+                if isinstance(p, Value):
+                    p.data = float(np.asarray(state_dict[key]))
+                else:
+                    p.data[...] = np.asarray(state_dict[key])
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ---- printing ------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """Override to show a module's settings inside its repr, as PyTorch's layers do."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = self.extra_repr().split("\n") if self.extra_repr() else []
+        extra_only = len(lines) == 1
+        for name, entry in self._modules.items():
+            if isinstance(entry, (list, tuple)):
+                lines += _list_lines(name, entry)
+            else:
+                lines.append(f"({name}): {_indent(repr(entry))}")
+        if not lines:
+            return f"{type(self).__name__}()"
+        if extra_only and not self._modules:
+            return f"{type(self).__name__}({lines[0]})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _list_lines(name: str, modules: list | tuple) -> list[str]:
+    """Runs of identical submodules are printed once, as PyTorch does: (w.0-15): 16 x ..."""
+    lines, i = [], 0
+    while i < len(modules):
+        text = repr(modules[i])
+        j = i + 1
+        while j < len(modules) and repr(modules[j]) == text:
+            j += 1
+        if j - i == 1:
+            lines.append(f"({name}.{i}): {_indent(text)}")
+        else:
+            lines.append(f"({name}.{i}-{j - 1}): {j - i} x {_indent(text)}")
+        i = j
+    return lines
+
+
+def _shape(p: Any) -> tuple[int, ...]:
+    return () if isinstance(p, Value) else tuple(p.data.shape)
+
+
+def _to_array(p: Any) -> np.ndarray:
+    if isinstance(p, Value):
+        return np.array(p.data, dtype=np.float64)
+    return np.array(p.data, copy=True)

@@ -1,0 +1,124 @@
+"""micrograd-style models over `Value`: lists of Values (or numbers) in, Values out.
+
+A neuron computes ``activation(w . x + b)``. The weighted sum and bias are one `Value.dot`
+node, so a neuron adds two nodes to the graph (dot, activation) instead of micrograd's 2n + 1.
+Weights start uniform in [-1, 1] and biases at 0, as in micrograd.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+from ..value import Value
+from .module import Module
+
+__all__ = ["Neuron", "Layer", "MLP"]
+
+Activation = str | Callable[[Value], Value] | None
+_ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+
+
+def _resolve(activation: Activation) -> Callable[[Value], Value] | None:
+    if activation is None:
+        return None
+    if callable(activation):
+        return activation
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)} or a function of "
+                         f"a Value, got {activation!r}")
+    return _ACTIVATIONS[activation]
+
+
+def _name(activation: Activation) -> str:
+    if activation is None:
+        return "linear"
+    return activation if isinstance(activation, str) else getattr(activation, "__name__", "?")
+
+
+def _rng(seed: int | random.Random | None) -> random.Random:
+    """A seed gives a private generator (reproducible); None uses the `random` module's
+    global one, as micrograd does (so ``random.seed(...)`` controls it)."""
+    if isinstance(seed, random.Random):
+        return seed
+    return random if seed is None else random.Random(seed)  # type: ignore[return-value]
+
+
+class Neuron(Module):
+    """``activation(w . x + b)`` with `nin` weights.
+
+    `activation` is "tanh" (the default, as in the micrograd lecture), "relu",
+    "sigmoid", "linear", or any function of a Value (a custom activation; autograd
+    differentiates it). `seed` is an int, a ``random.Random``, or None.
+    """
+
+    def __init__(self, nin: int, activation: Activation = "tanh",
+                 seed: int | random.Random | None = None) -> None:
+        super().__init__()
+        rng = _rng(seed)
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.activation = _name(activation)
+        self._act = _resolve(activation)
+
+    def forward(self, x: Sequence[Value | float]) -> Value:
+        out = Value.dot(self.w, x, bias=self.b)  # one node for w . x + b
+        return out if self._act is None else self._act(out)
+
+    def extra_repr(self) -> str:
+        return f"{len(self.w)}, activation={self.activation!r}"
+
+
+class Layer(Module):
+    """`nout` neurons that all read the same `nin` inputs. Returns a list of Values, or
+    a single Value when ``nout == 1`` (as micrograd)."""
+
+    def __init__(self, nin: int, nout: int, activation: Activation = "tanh",
+                 seed: int | random.Random | None = None) -> None:
+        super().__init__()
+        rng = _rng(seed)
+        self.nin = nin
+        self.neurons = [Neuron(nin, activation, seed=rng) for _ in range(nout)]
+
+    def _outputs(self, x: Sequence[Value | float]) -> list[Value]:
+        if isinstance(x, (Value, int, float)):
+            x = [x]
+        if len(x) != self.nin:
+            raise ValueError(f"Layer({self.nin}, {len(self.neurons)}): expected {self.nin} "
+                             f"inputs, got {len(x)}")
+        return [n.forward(x) for n in self.neurons]
+
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out = self._outputs(x)
+        return out[0] if len(out) == 1 else out
+
+
+class MLP(Module):
+    """Layers of sizes ``nin -> sizes[0] -> ... -> sizes[-1]``.
+
+    Hidden layers use `activation`; the last layer uses `out_activation`, which is
+    None (linear) by default, as in micrograd. ``MLP(2, [16, 16, 1], "relu")`` is
+    micrograd's ``MLP(2, [16, 16, 1])``.
+    """
+
+    def __init__(self, nin: int, sizes: Sequence[int], activation: Activation = "tanh",
+                 out_activation: Activation = None,
+                 seed: int | random.Random | None = None) -> None:
+        super().__init__()
+        if not sizes:
+            raise ValueError("MLP: sizes must list at least one layer size")
+        rng = _rng(seed)
+        dims = [nin, *sizes]
+        self.layers = [Layer(dims[i], dims[i + 1],
+                             activation if i < len(sizes) - 1 else out_activation, seed=rng)
+                       for i in range(len(sizes))]
+
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer._outputs(x)
+        return x[0] if len(x) == 1 else x
