@@ -62,10 +62,10 @@ def test_worked_example_matches_the_closed_form():
     assert s["h1"].grad == pytest.approx((y_hat - 1) * 10, rel=1e-9)
     assert s["z1"].grad == pytest.approx((y_hat - 1) * 10 * h1 * (1 - h1), rel=1e-9)
     # w12 multiplies x2 = 0: its local derivative is 0, so it gets no gradient at all
-    w1x = {p.name: p for p in s["w1.x"].parents}
+    w1x = {p.name: p for p in s["z1"].parents}
     assert w1x["w12"].local == 0 and s["w12"].grad == 0
-    assert w1x["w11"].local == 1 and w1x["x1"].local == 5
-    vh = {p.name: p for p in s["v.h"].parents}
+    assert w1x["w11"].local == 1 and w1x["x1"].local == 5 and w1x["b1"].local == 1
+    vh = {p.name: p for p in s["z_out"].parents}
     assert vh["v1"].local == pytest.approx(h1) and vh["h1"].local == 10
     sig = s["y_hat"].parents[0]
     assert sig.name == "z_out" and sig.local == pytest.approx(y_hat * (1 - y_hat), rel=1e-12)
@@ -177,8 +177,8 @@ def test_text_is_aligned_in_columns():
         assert len(line) <= len(rule)
         assert all(line[i] == " " for i in gaps if i < len(line)), line
     # the z_out row, as a learner reads it: value, grad, then its parents
-    z = next(r for r in rows if r.split()[1:3] == ["z_out", "+"])
-    assert z.split()[3:6] == ["3.483", "-0.0298", "v.h"]
+    z = next(r for r in rows if r.split()[1:3] == ["z_out", "dot"])
+    assert z.split()[3:7] == ["3.483", "-0.0298", "v1", "0.9241"]
     assert max(len(line) for line in text.splitlines()[:3]) <= 88  # caption wrapped
 
 
@@ -243,3 +243,72 @@ def test_formats_carry_the_same_numbers():
     text, md, page = (explain(loss, format=f) for f in ("text", "markdown", "html"))
     for number in ("-0.0298", "-0.298", "-0.02089", "0.9702", "-0.02754"):
         assert number in text and number in md and number in page
+
+
+# ---- Tensor graphs: contributions are vector-Jacobian products ------------------------------
+def tensor_graph(dtype="float64"):
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(4, 3)), dtype=dtype, label="x")
+    W = Tensor(rng.normal(size=(3, 2)), dtype=dtype, requires_grad=True, label="W")
+    b = Tensor(rng.normal(size=(2,)), dtype=dtype, requires_grad=True, label="b")
+    z = x @ W
+    z.label = "z"
+    a = z + b
+    a.label = "a"
+    loss = a.tanh().mean()
+    loss.label = "loss"
+    return x, W, b, loss
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_tensor_grads_equal_the_real_backward(dtype):
+    import numpy as np
+
+    *_, real = tensor_graph(dtype)
+    real.backward()
+    *_, shown = tensor_graph(dtype)
+    steps = backward_steps(shown)
+    for r, s in zip(topological_order(real), topological_order(shown)):
+        assert (r.grad is None) == (s.grad is None)
+        if r.grad is not None:
+            assert r.grad.dtype == s.grad.dtype and np.array_equal(r.grad, s.grad)
+    assert [s.shape for s in steps][:2] == [(), (4, 2)]
+
+
+def test_tensor_contributions_are_vjps_and_undo_broadcasting():
+    import numpy as np
+
+    x, W, b, loss = tensor_graph()
+    s = by_name(backward_steps(loss))
+    add = {p.name: p for p in s["a"].parents}
+    # b was broadcast over the 4 rows: its share is the upstream grad summed over them
+    np.testing.assert_allclose(add["b"].contribution, s["a"].grad.sum(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(add["z"].contribution, s["a"].grad)
+    mm = {p.name: p for p in s["z"].parents}
+    np.testing.assert_allclose(mm["W"].contribution, x.data.T @ s["z"].grad, rtol=1e-12)
+    assert mm["x"].contribution is None and s["x"].grad is None  # x does not require grad
+    assert all(p.local is None for st in s.values() for p in st.parents)  # Jacobians: not shown
+
+
+def test_tensor_table_shows_shapes_not_jacobians():
+    *_, loss = tensor_graph()
+    text = explain(loss)
+    assert "vector-Jacobian product" in text
+    head, rule, rows = table_lines(text)
+    assert head.split() == ["step", "node", "op", "shape", "value", "grad", "parent",
+                            "contribution", "parent", "grad"]
+    z = next(r for r in rows if r.split()[1:3] == ["z", "matmul"])
+    assert "(4, 2)" in z and "min " in z  # 8 numbers: summarised
+    assert "[" in next(r for r in rows if r.split()[1:2] == ["b"])  # 2 numbers: shown
+
+
+def test_tensor_root_must_be_a_scalar():
+    from tinygrad_edu.tensor import Tensor
+
+    out = Tensor([[1.0, 2.0]], requires_grad=True) * 2.0
+    with pytest.raises(ValueError, match=r"scalar.*\(1, 2\).*sum\(\)"):
+        explain(out)

@@ -26,8 +26,8 @@ def parse(g):
         if m := EDGE.match(line):
             edges.append(m.groups())
         elif m := NODE.match(line):
-            label = re.search(r'label="((?:[^"\\]|\\.)*)"', m.group(2))
-            text = label.group(1) if label else m.group(2)
+            label = re.search(r'label=(?:"((?:[^"\\]|\\.)*)"|(\S+))', m.group(2))
+            text = (label.group(1) or label.group(2)) if label else m.group(2)
             if "shape=record" in m.group(2):
                 records[m.group(1)] = text
             elif "shape=ellipse" in m.group(2):
@@ -236,3 +236,53 @@ def test_render_source_only_and_bad_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"\.svg, \.png or \.pdf"):
         render(g, tmp_path / "g.jpeg")
     assert not (tmp_path / "g.jpeg").exists()
+
+
+# ---- Tensor graphs: the same protocol, arrays instead of floats ----------------------------
+def tensor_graph():
+    np = pytest.importorskip("numpy")
+    from tinygrad_edu.tensor import Tensor
+
+    x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], label="x")
+    W = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4) / 10, requires_grad=True, label="W")
+    b = Tensor([0.5, -0.5, 1.0, -1.0], requires_grad=True, label="b")
+    loss = (x @ W + b).tanh().sum()
+    loss.label = "loss"
+    return x, W, b, loss
+
+
+def test_tensor_nodes_show_shape_dtype_values_and_grad_norm():
+    import numpy as np
+
+    x, W, b, loss = tensor_graph()
+    loss.backward()
+    g = draw_graph(loss)
+    records, ops, edges = parse(g)
+    fields = {v.split(" | ")[0][2:]: v[2:-2].split(" | ") for v in records.values()}
+    assert fields["x"] == ["x", "(2, 3) float32", "[[1, 2, 3], [4, 5, 6]]", "grad None"]
+    assert fields["W"][1:3] == ["(3, 4) float32", "min 0, mean 0.55, max 1.1"]  # 12 > 6 values
+    assert fields["W"][3] == f"grad norm {float(np.linalg.norm(W.grad)):.4g}"
+    assert fields["b"][2] == "[0.5, -0.5, 1, -1]"
+    assert fields["loss"][1:] == ["() float32", f"{loss.item():.4g}", "grad norm 1"]
+    assert sorted(ops.values()) == ["add", "matmul", "sum", "tanh"]
+    assert len(records) == 7 and len(edges) == 4 + 2 + 2 + 1 + 1
+    # a leaf that requires grad is a parameter (as in torchviz), one that does not an input
+    assert fill(g, record_of(records, "W")) == "lightblue"
+    assert fill(g, record_of(records, "x")) == "lightgoldenrod1"
+    assert fill(g, record_of(records, "loss")) == "darkolivegreen1"
+
+
+def test_tensor_parameters_named_from_a_dict():
+    x, W, b, loss = tensor_graph()
+    g = draw_graph(loss, params={"fc.weight": W, "fc.bias": b}, show_data=False)
+    records, _, _ = parse(g)
+    assert records[record_of(records, "fc.weight")] == "{ fc.weight | (3, 4) float32 | grad None }"
+    assert fill(g, record_of(records, "fc.bias")) == "lightblue"
+
+
+@needs_dot
+def test_tensor_graph_renders(tmp_path):
+    *_, loss = tensor_graph()
+    loss.backward()
+    svg = render(draw_graph(loss), tmp_path / "t.svg").read_text()
+    assert "matmul" in svg and "(3, 4) float32" in svg

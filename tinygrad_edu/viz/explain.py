@@ -153,7 +153,9 @@ def _rows(steps: list[Step], tensors: bool) -> list[list[list[str]]]:
 
 
 def _columns(tensors: bool) -> list[int]:
-    return [i for i, h in enumerate(_HEAD) if tensors or h != "shape"]
+    # Tensor graphs show shapes; their local derivatives are Jacobians, left out.
+    drop = "local" if tensors else "shape"
+    return [i for i, h in enumerate(_HEAD) if h != drop]
 
 
 def _text(caption: list[str], head: list[str], rows: list[list[list[str]]]) -> str:

@@ -57,7 +57,7 @@ def _fields(node: Any, name: str, show_data: bool, show_grad: bool) -> list[str]
         if show_data:
             fields.append(fmt_array(node.data))
         if show_grad:
-            fields.append(f"grad norm {grad_norm(node.grad)}")
+            fields.append("grad None" if node.grad is None else f"grad norm {grad_norm(node.grad)}")
         return fields
     fields = [name]
     if show_data:

@@ -24,8 +24,8 @@ def worked_example(x: tuple[float, float] = (1.0, 0.0), y: float = 1.0) -> Value
     """The BCE loss L of the XOR net on one example, as a graph of labelled Values.
 
     Leaves: x1, x2 and the parameters w11, w12, w21, w22 (w_ij: hidden neuron i, input j),
-    b1, b2, v1, v2, b_out. Each neuron is one dot node plus its bias, as nn.scalar builds
-    it. Intermediates: z1, z2, h1, h2, z_out, y_hat, then the loss terms up to L.
+    b1, b2, v1, v2, b_out. Each pre-activation is one ``Value.dot(w, x, bias=b)`` node, as
+    nn.scalar builds a neuron. Then h1, h2, y_hat (sigmoids) and the loss terms up to L.
     """
     x1, x2 = Value(x[0], label="x1"), Value(x[1], label="x2")
     w11, w12 = Value(5.0, label="w11"), Value(5.0, label="w12")
@@ -34,10 +34,10 @@ def worked_example(x: tuple[float, float] = (1.0, 0.0), y: float = 1.0) -> Value
     v1, v2 = Value(10.0, label="v1"), Value(-10.0, label="v2")
     b_out = Value(-5.0, label="b_out")
 
-    z1 = _named(_named(Value.dot([w11, w12], [x1, x2]), "w1.x") + b1, "z1")
-    z2 = _named(_named(Value.dot([w21, w22], [x1, x2]), "w2.x") + b2, "z2")
+    z1 = _named(Value.dot([w11, w12], [x1, x2], bias=b1), "z1")
+    z2 = _named(Value.dot([w21, w22], [x1, x2], bias=b2), "z2")
     h1, h2 = _named(z1.sigmoid(), "h1"), _named(z2.sigmoid(), "h2")
-    z_out = _named(_named(Value.dot([v1, v2], [h1, h2]), "v.h") + b_out, "z_out")
+    z_out = _named(Value.dot([v1, v2], [h1, h2], bias=b_out), "z_out")
     y_hat = _named(z_out.sigmoid(), "y_hat")
     # BCE: L = -[y log(y_hat) + (1 - y) log(1 - y_hat)]
     log_y_hat = _named(y_hat.log(), "log(y_hat)")
