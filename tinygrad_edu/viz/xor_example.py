@@ -23,11 +23,12 @@ def _named(v: Value, label: str) -> Value:
 def worked_example(x: tuple[float, float] = (1.0, 0.0), y: float = 1.0) -> Value:
     """The BCE loss L of the XOR net on one example, as a graph of labelled Values.
 
-    Leaves: x1, x2 and the parameters w11, w12, w21, w22 (w_ij: hidden neuron i, input j),
-    b1, b2, v1, v2, b_out. Each pre-activation is one ``Value.dot(w, x, bias=b)`` node, as
-    nn.scalar builds a neuron. Then h1, h2, y_hat (sigmoids) and the loss terms up to L.
+    The input is plain numbers; the leaves are the parameters w11, w12, w21, w22 (w_ij:
+    hidden neuron i, input j), b1, b2, v1, v2, b_out. Each pre-activation (z1, z2, z_out)
+    is one ``Value.dot(w, x, bias=b)`` node, as nn.scalar builds a neuron; then come the
+    sigmoids h1, h2, y_hat and the loss terms up to L.
     """
-    x1, x2 = Value(x[0], label="x1"), Value(x[1], label="x2")
+    x1, x2 = float(x[0]), float(x[1])  # data, not parameters: no nodes, as in nn.scalar
     w11, w12 = Value(5.0, label="w11"), Value(5.0, label="w12")
     w21, w22 = Value(5.0, label="w21"), Value(5.0, label="w22")
     b1, b2 = Value(-2.5, label="b1"), Value(-7.5, label="b2")
