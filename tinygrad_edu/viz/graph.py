@@ -159,9 +159,9 @@ def _add_summary(g: graphviz.Digraph, order: list, shown: dict, hidden_parents: 
     lines = [f"{total:,} more nodes not drawn (the graph has {len(order):,}; "
              f"max_nodes={max_nodes:,}):"]
     top = ops.most_common(6)
-    lines += [f"    {count:,} x {op}" for op, count in top]
+    lines += [f"{count:,} x {op}" for op, count in top]
     if len(ops) > len(top):
-        lines.append(f"    and {sum(ops.values()) - sum(c for _, c in top):,} in other ops")
+        lines.append(f"and {sum(ops.values()) - sum(c for _, c in top):,} in other ops")
     lines += [f"Pass max_nodes={len(order)} (or None) to draw everything;",
               "dot may take minutes (about 3,000 nodes take 15-35 s)."]
     g.node("collapsed", _label("\\l".join(_plain(s) for s in lines) + "\\l"),
