@@ -169,7 +169,8 @@ def test_graph_over_the_cap_is_collapsed_near_the_output():
     assert "collapsed" in g.source
     # f's '+' has two parents not drawn (e and c): one dashed arrow labelled 2
     assert re.search(r'collapsed -> n4_op \[label=2 style=dashed\]', g.source)
-    assert "4 more nodes not drawn (the graph has 7; max_nodes=3)" in g.source
+    assert "4 more nodes not drawn: the graph has 7 nodes and 9 arrows;" in g.source
+    assert "max_nodes=3 draws at most 3 nodes and 9 arrows." in g.source
     assert "max_nodes=7 (or None)" in g.source
     assert draw_graph(out, max_nodes=None).source == draw_graph(out, max_nodes=7).source
 
@@ -181,9 +182,23 @@ def test_a_100000_node_chain_gives_a_summary_not_a_hang():
     g = draw_graph(x)  # default max_nodes=500
     records, ops, edges = parse(g)
     assert len(records) == 500 and len(ops) == 500
-    assert "99,501 more nodes not drawn (the graph has 100,001; max_nodes=500)" in g.source
+    assert "99,501 more nodes not drawn: the graph has 100,001 nodes and 200,000 arrows;" \
+        in g.source
     assert "99,500 x +" in g.source and "1 x leaf" in g.source
     assert "max_nodes=100001" in g.source
+
+
+def test_a_dense_graph_is_collapsed_by_its_arrows():
+    # 61 nodes but 961 arrows: every sum reads all 30 leaves, as a dense layer does
+    leaves = [Value(float(i), label=f"x{i}") for i in range(30)]
+    out = Value.sum(Value.sum(leaves[k:] + leaves[:k]) for k in range(30))
+    g = draw_graph(out, max_nodes=100, legend=False)
+    records, _, edges = parse(g)
+    assert len(edges) <= 300 < 961
+    assert len(records) == 1 + 30 + 6  # the output, the 30 sums, and as many leaves as fit
+    assert "the graph has 61 nodes and 961 arrows;" in g.source
+    assert "max_nodes=321 (or None)" in g.source
+    assert "collapsed" not in draw_graph(out, max_nodes=321).source
 
 
 def test_a_100000_input_sum_gives_a_summary():

@@ -81,6 +81,39 @@ def _nearest(root: Any, limit: int) -> dict[int, Any]:
     return kept
 
 
+ARROWS_PER_NODE = 3  # dot's time grows with arrows: a dense layer is slow at few nodes
+
+
+def _arrows(nodes: Any, kept: dict[int, Any] | None = None) -> int:
+    """Arrows drawn for `nodes`: op -> node, parent -> op for each drawn parent, and one
+    from the summary box where some parents are not drawn."""
+    total = 0
+    for node in nodes:
+        if node._prev:
+            if kept is None:
+                total += 1 + len(node._prev)
+            else:
+                drawn = sum(id(p) in kept for p in node._prev)
+                total += 1 + drawn + (drawn < len(node._prev))
+    return total
+
+
+def _select(root: Any, max_nodes: int) -> dict[int, Any]:
+    """The most nodes nearest the output that fit both budgets (a breadth-first prefix,
+    its length found by bisection: a few passes over at most max_nodes nodes)."""
+    nearest = list(_nearest(root, max_nodes).items())
+    budget = ARROWS_PER_NODE * max_nodes
+    lo, hi = 1, len(nearest)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        kept = dict(nearest[:mid])
+        if _arrows(kept.values(), kept) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return dict(nearest[:lo])
+
+
 def _legend() -> str:
     rows = "".join(f'<TR><TD BGCOLOR="{colour}">{kind}</TD></TR>'
                    for kind, colour in COLOURS.items())
@@ -105,10 +138,11 @@ def draw_graph(
     nodes) names and colours the parameters. Unlabelled nodes are called ``n<k>``, k their
     place in topological order, the same names `explain` uses.
 
-    A graph of more than ``max_nodes`` nodes is collapsed: the ``max_nodes`` nodes nearest
-    the output are drawn and the rest become one summary box counting them by op, because
-    ``dot`` needs 15-35 s for about 3,000 nodes. Pass a larger ``max_nodes`` (or None)
-    to draw everything.
+    A graph of more than ``max_nodes`` nodes, or more than ``3 * max_nodes`` arrows, is
+    collapsed: the nodes nearest the output are drawn and the rest become one summary box
+    counting them by op, because ``dot`` needs 15-35 s for about 3,000 nodes (and dense
+    layers, all arrows, are slower still). Pass a larger ``max_nodes`` (or None) to draw
+    everything.
     """
     check_node(root, "draw_graph")
     if rankdir not in ("LR", "RL", "TB", "BT"):
@@ -118,8 +152,10 @@ def draw_graph(
     names = parameter_names(params)
     order = topological_order(root)
     position = {id(n): i for i, n in enumerate(order)}
-    collapsed = max_nodes is not None and len(order) > max_nodes
-    shown = _nearest(root, max_nodes) if collapsed else None
+    arrows = _arrows(order)
+    collapsed = max_nodes is not None and (
+        len(order) > max_nodes or arrows > ARROWS_PER_NODE * max_nodes)
+    shown = _select(root, max_nodes) if collapsed else None
 
     g = graphviz.Digraph(
         "tinygrad_edu",
@@ -145,24 +181,27 @@ def draw_graph(
                 else:
                     hidden_parents[i] += 1
     if collapsed:
-        _add_summary(g, order, shown, hidden_parents, max_nodes)
+        _add_summary(g, order, arrows, shown, hidden_parents, max_nodes)
     if legend:
         g.node("legend", _legend(), shape="plaintext", style="")
     return g
 
 
-def _add_summary(g: graphviz.Digraph, order: list, shown: dict, hidden_parents: Counter,
-                 max_nodes: int) -> None:
+def _add_summary(g: graphviz.Digraph, order: list, arrows: int, shown: dict,
+                 hidden_parents: Counter, max_nodes: int) -> None:
     """One box for every node not drawn, counted by op, with arrows to where they feed in."""
     ops = Counter(n._op or "leaf" for n in order if id(n) not in shown)
     total = len(order) - len(shown)
-    lines = [f"{total:,} more nodes not drawn (the graph has {len(order):,}; "
-             f"max_nodes={max_nodes:,}):"]
+    enough = max(len(order), -(-arrows // ARROWS_PER_NODE))
+    lines = [f"{total:,} more nodes not drawn: the graph has {len(order):,} nodes and "
+             f"{arrows:,} arrows;",
+             f"max_nodes={max_nodes:,} draws at most {max_nodes:,} nodes and "
+             f"{ARROWS_PER_NODE * max_nodes:,} arrows."]
     top = ops.most_common(6)
     lines += [f"{count:,} x {op}" for op, count in top]
     if len(ops) > len(top):
         lines.append(f"and {sum(ops.values()) - sum(c for _, c in top):,} in other ops")
-    lines += [f"Pass max_nodes={len(order)} (or None) to draw everything;",
+    lines += [f"Pass max_nodes={enough} (or None) to draw everything;",
               "dot may take minutes (about 3,000 nodes take 15-35 s)."]
     g.node("collapsed", _label("\\l".join(_plain(s) for s in lines) + "\\l"),
            shape="note", fillcolor="whitesmoke")
