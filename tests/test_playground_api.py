@@ -1,0 +1,552 @@
+"""The playground server's HTTP API: sessions, training, frames, the XOR trace, and every way
+a client can get a request wrong (the server answers 4xx and keeps running)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tinygrad_edu.playground import main, make_server
+from tinygrad_edu.playground.session import NAN_MESSAGE, SessionStore
+from tinygrad_edu.playground.validate import LIMITS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _start(store=None):
+    srv = make_server("127.0.0.1", 0, store=store)
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    return srv
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = _start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+class Client:
+    def __init__(self, srv):
+        self.port = srv.server_address[1]
+
+    def raw(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            res = conn.getresponse()
+            data = res.read()
+            return res.status, res.getheader("Content-Type", ""), data
+        finally:
+            conn.close()
+
+    def call(self, method, path, obj=None):
+        body = None if obj is None else json.dumps(obj)
+        status, ctype, data = self.raw(method, path, body,
+                                       {"Content-Type": "application/json"} if body else None)
+        assert ctype == "application/json", (status, data[:200])
+        return status, json.loads(data)
+
+    def ok(self, method, path, obj=None, status=200):
+        got, out = self.call(method, path, obj)
+        assert got == status, out
+        return out
+
+
+@pytest.fixture
+def client(server):
+    return Client(server)
+
+
+def _alive(client):
+    assert client.ok("GET", "/api/health")["ok"] is True
+
+
+# ---------------------------------------------------------------------------- static files
+
+
+def test_page_and_static_files(client):
+    status, ctype, html = client.raw("GET", "/")
+    assert status == 200 and ctype.startswith("text/html")
+    for testid in ["dataset-xor", "dataset-circles", "dataset-gaussian", "dataset-spiral",
+                   "dataset-moons", "play", "pause", "step", "reset", "lr", "epoch",
+                   "train-loss", "test-loss", "train-accuracy", "boundary"]:
+        assert f'data-testid="{testid}"' in html.decode(), testid
+    assert b"http://" not in html and b"https://" not in html      # no CDN: works offline
+    for name, kind in [("app.js", "text/javascript"), ("style.css", "text/css")]:
+        status, ctype, body = client.raw("GET", f"/static/{name}")
+        assert status == 200 and ctype.startswith(kind) and len(body) > 1000
+        assert b"https://" not in body
+    for bad in ["/static/../server.py", "/static/server.py", "/static/nope.js",
+                "/static/%2e%2e/validate.py", "/static/"]:
+        status, _, _ = client.raw("GET", bad)
+        assert status == 404, bad
+    status, _, body = client.raw("HEAD", "/")
+    assert status == 200 and body == b""
+
+
+def test_defaults_describe_the_limits(client):
+    d = client.ok("GET", "/api/defaults")
+    assert d["config"]["dataset"] == "spiral"
+    assert d["limits"]["max_layers"] == LIMITS["max_layers"]
+    assert set(d["choices"]["dataset"]) == {"xor", "circles", "gaussian", "spiral", "moons", "csv"}
+    assert set(d["choices"]["optimizer"]) == {"sgd", "momentum", "adam"}
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def test_session_create_step_frame_reset(client):
+    r = client.ok("POST", "/api/session", {"dataset": "moons", "points": 200, "test_size": 0.25,
+                                           "hidden": [5, 3], "seed": 4}, status=201)
+    sid, st = r["state"]["session"], r["state"]
+    assert st["epoch"] == 0 and st["config"]["hidden"] == [5, 3]
+    m = st["metrics"]
+    assert 0.3 < m["train_loss"] < 1.5 and 0 <= m["train_accuracy"] <= 1
+    pts = r["points"]
+    assert len(pts["train"]["x"]) == 150 and len(pts["test"]["x"]) == 50
+    assert set(pts["train"]["y"]) == {0, 1}
+    f = r["frame"]
+    assert len(f["boundary"]["p"]) == f["boundary"]["res"] ** 2
+    assert all(0 <= p <= 1 for p in f["boundary"]["p"])
+    layers = f["neurons"]["layers"]
+    assert [len(layer) for layer in layers] == [5, 3, 1]             # hidden neurons, output
+    assert all(len(n) == f["neurons"]["res"] ** 2 for layer in layers for n in layer)
+    assert [(len(w["w"]), len(w["w"][0]), len(w["b"])) for w in f["weights"]] == \
+        [(5, 2, 5), (3, 5, 3), (1, 3, 1)]                           # PyTorch's (out, in)
+
+    s = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 3})
+    assert s["state"]["epoch"] == 3
+    assert [h["epoch"] for h in s["history"]] == [1, 2, 3]
+    assert s["frame"]["weights"] != f["weights"]                    # it trained
+    s = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 2, "frame": False})
+    assert s["state"]["epoch"] == 5 and "frame" not in s
+
+    g = client.ok("GET", f"/api/session/{sid}")
+    assert g["state"]["epoch"] == 5 and g["points"] == pts
+
+    z = client.ok("POST", f"/api/session/{sid}/reset")
+    assert z["state"]["epoch"] == 0
+    assert z["frame"]["weights"] == f["weights"]                    # same seed, same start
+    assert z["state"]["metrics"] == m
+
+    assert client.ok("POST", f"/api/session/{sid}/close")["closed"] is True
+    status, out = client.call("POST", f"/api/session/{sid}/step", {"epochs": 1})
+    assert status == 404 and "expired" in out["error"]
+
+
+def test_training_learns_moons(client):
+    r = client.ok("POST", "/api/session", {"dataset": "moons", "noise": 0.1, "hidden": [8, 8],
+                                           "activation": "tanh", "optimizer": "adam",
+                                           "lr": 0.03, "batch_size": 16}, status=201)
+    sid = r["state"]["session"]
+    start = r["state"]["metrics"]["train_loss"]
+    for _ in range(40):
+        st = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 10, "frame": False})
+        if st["state"]["epoch"] >= 60:
+            break
+    m = st["state"]["metrics"]
+    assert m["train_loss"] < start / 3
+    assert m["train_accuracy"] > 0.95 and m["test_accuracy"] > 0.9
+
+
+def test_learning_rate_changes_live_other_settings_rebuild(client):
+    sid = client.ok("POST", "/api/session", {"dataset": "circles", "hidden": [4]},
+                    status=201)["state"]["session"]
+    client.ok("POST", f"/api/session/{sid}/step", {"epochs": 4, "frame": False})
+    r = client.ok("POST", f"/api/session/{sid}/config", {"lr": 0.005, "l2": 0.001,
+                                                         "batch_size": 8})
+    assert r["rebuilt"] == "live" and r["state"]["epoch"] == 4      # no reset
+    assert r["state"]["config"]["lr"] == 0.005 and "points" not in r
+    r = client.ok("POST", f"/api/session/{sid}/config", {"hidden": [4, 2]})
+    assert r["rebuilt"] == "model" and r["state"]["epoch"] == 0
+    assert r["state"]["config"]["lr"] == 0.005                       # settings are kept
+    r = client.ok("POST", f"/api/session/{sid}/config", {"dataset": "xor", "noise": 0.1})
+    assert r["rebuilt"] == "data" and len(r["points"]["train"]["x"]) == 320
+
+
+def test_learning_rate_change_affects_the_next_steps(client):
+    # Same seed, same data: two runs agree until one of them gets a new learning rate.
+    cfg = {"dataset": "gaussian", "hidden": [3], "optimizer": "sgd", "lr": 0.1, "seed": 7}
+    a = client.ok("POST", "/api/session", cfg, status=201)["state"]["session"]
+    b = client.ok("POST", "/api/session", cfg, status=201)["state"]["session"]
+    wa = client.ok("POST", f"/api/session/{a}/step", {"epochs": 2})["frame"]["weights"]
+    wb = client.ok("POST", f"/api/session/{b}/step", {"epochs": 2})["frame"]["weights"]
+    assert wa == wb
+    client.ok("POST", f"/api/session/{b}/config", {"lr": 1e-9})
+    wa2 = client.ok("POST", f"/api/session/{a}/step", {"epochs": 1})["frame"]["weights"]
+    wb2 = client.ok("POST", f"/api/session/{b}/step", {"epochs": 1})["frame"]["weights"]
+    assert wa2 != wa and wb2 == wb                                  # lr 1e-9: (almost) frozen
+
+
+def test_nan_is_reported_and_training_stops(client):
+    # Coordinates near 1e200 through ReLUs overflow the second layer: the loss becomes NaN.
+    csv = "x1,x2,label\n" + "".join(f"{(-1) ** i * 1e200},{i * 1e199},{i % 2}\n"
+                                    for i in range(40))
+    sid = client.ok("POST", "/api/session", {"dataset": "csv", "csv": csv, "activation": "relu",
+                                             "optimizer": "sgd", "lr": 1.0},
+                    status=201)["state"]["session"]
+    r = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 20})
+    assert r["state"]["diverged"] == NAN_MESSAGE
+    assert "loss is NaN: lower the learning rate" in NAN_MESSAGE
+    assert r["state"]["metrics"]["train_loss"] is None               # JSON has no NaN
+    assert len(r["history"]) < 20                                    # it stopped at once
+    json.dumps(r["frame"], allow_nan=False)                          # frames stay valid JSON
+    again = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 5})
+    assert again["history"] == [] and again["state"]["diverged"]
+    z = client.ok("POST", f"/api/session/{sid}/reset")
+    assert z["state"]["diverged"] is None and z["state"]["metrics"]["train_loss"] is not None
+
+
+def test_csv_upload_round_trip(client):
+    csv = "x1,x2,label\n" + "".join(f"{i / 10},{-i / 10},{i % 2}\n" for i in range(30))
+    r = client.ok("POST", "/api/session", {"dataset": "csv", "csv": csv, "test_size": 0.2},
+                  status=201)
+    assert len(r["points"]["train"]["x"]) == 24 and len(r["points"]["test"]["x"]) == 6
+    xs = sorted(x for x, _ in r["points"]["train"]["x"] + r["points"]["test"]["x"])
+    assert xs == sorted(i / 10 for i in range(30))
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({"dataset": "mnist"}, "dataset must be one of"),
+    ({"lr": 0}, "lr must be > 0"),
+    ({"lr": -1}, "lr must be > 0"),
+    ({"lr": 11}, "lr must be > 0.0 and <= 10"),
+    ({"lr": "fast"}, "lr must be a number"),
+    ({"lr": None}, "lr must be a number"),
+    ({"noise": 2}, "noise must be"),
+    ({"points": 5}, "points must be from 10 to 2000"),
+    ({"points": 10**9}, "points must be from 10 to 2000"),
+    ({"points": 100.5}, "points must be a whole number"),
+    ({"points": True}, "points must be a whole number"),
+    ({"test_size": 0.95}, "test_size must be"),
+    ({"seed": -1}, "seed must be from 0"),
+    ({"batch_size": 0}, "batch_size must be from 1"),
+    ({"l2": -0.1}, "l2 must be"),
+    ({"hidden": [8] * 7}, "at most 6 layer sizes"),
+    ({"hidden": [33]}, "hidden layer 1 must have 1 to 32 neurons"),
+    ({"hidden": [4, 0]}, "hidden layer 2 must have 1 to 32 neurons"),
+    ({"hidden": "8,8"}, "hidden must be a list"),
+    ({"hidden": [4.5]}, "hidden layer 1"),
+    ({"activation": "gelu"}, "activation must be one of relu, tanh, sigmoid"),
+    ({"loss": "hinge"}, "loss must be one of bce, mse"),
+    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+    ({"learning_rate": 0.1}, "unknown setting(s): learning_rate"),
+    ({"dataset": "csv"}, "dataset csv needs the file"),
+    ({"dataset": "csv", "csv": "1,2\n"}, "line 1: expected 3 columns"),
+    ({"dataset": "csv", "csv": "a,b,c\n1,2,x\n"}, "line 2: 'x' is not a number"),
+    ({"dataset": "csv", "csv": "1,2,0\n3,4,1\n"}, "at least 4 are needed"),
+    ({"dataset": "csv", "csv": "".join(f"{i},1,{i % 3}\n" for i in range(9))},
+     "two classes, labelled 0 and 1"),
+    ({"dataset": "csv", "csv": "".join(f"{i},1,{i % 2}\n" for i in range(2001))},
+     "more than 2000 data rows"),
+    ({"dataset": "csv", "csv": 12}, "csv must be the text"),
+    ([1, 2, 3], "expected a JSON object"),
+    ("spiral", "expected a JSON object"),
+])
+def test_bad_settings_get_a_clear_400(client, body, fragment):
+    status, out = client.call("POST", "/api/session", body)
+    assert status == 400, out
+    assert fragment in out["error"], out["error"]
+    assert out["status"] == 400
+    _alive(client)
+
+
+def test_bad_settings_on_a_live_session_leave_it_unchanged(client):
+    sid = client.ok("POST", "/api/session", {"dataset": "xor"}, status=201)["state"]["session"]
+    client.ok("POST", f"/api/session/{sid}/step", {"epochs": 2, "frame": False})
+    status, out = client.call("POST", f"/api/session/{sid}/config", {"lr": -5})
+    assert status == 400 and "lr" in out["error"]
+    status, out = client.call("POST", f"/api/session/{sid}/config",
+                              {"dataset": "csv", "csv": "1,2,7\n" * 5})
+    assert status == 400
+    st = client.ok("GET", f"/api/session/{sid}")["state"]
+    assert st["epoch"] == 2 and st["config"]["dataset"] == "xor"
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({"epochs": 0}, "epochs must be from 1"),
+    ({"epochs": 10**6}, "epochs must be from 1 to 200"),
+    ({"epochs": "many"}, "epochs must be a whole number"),
+    ({"epochs": 1, "frame": "yes"}, "frame must be true or false"),
+    ({"epochs": 1, "turbo": True}, "unknown field(s) ['turbo']"),
+    ([5], "expected a JSON object"),
+])
+def test_bad_step_requests(client, body, fragment):
+    sid = client.ok("POST", "/api/session", {}, status=201)["state"]["session"]
+    status, out = client.call("POST", f"/api/session/{sid}/step", body)
+    assert status == 400 and fragment in out["error"], out
+
+
+@pytest.mark.parametrize("raw,fragment", [
+    (b"{", "not valid JSON"),
+    (b"{'dataset': 'xor'}", "not valid JSON"),
+    (b"\xff\xfe{}", "not UTF-8"),
+    (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+    (b'{"lr": NaN}', "lr must be a number"),
+    (b'{"lr": Infinity}', "lr must be a number"),
+])
+def test_malformed_bodies(client, raw, fragment):
+    status, ctype, data = client.raw("POST", "/api/session", raw,
+                                     {"Content-Type": "application/json"})
+    assert status == 400 and ctype == "application/json"
+    assert fragment in json.loads(data)["error"]
+    _alive(client)
+
+
+def _send_raw(port, data):
+    """Send bytes, then read the reply; the server may hang up before it has read them all."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        try:
+            conn.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        return reply
+    finally:
+        conn.close()
+
+
+def test_oversized_body_is_refused_unread(client):
+    n = LIMITS["max_body_bytes"] + 10
+    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                      + str(n).encode() + b"\r\n\r\n" + b"1" * n)
+    assert reply.startswith(b"HTTP/1.1 413") and b"larger than the limit" in reply
+    # Declared huge but never sent: refused from the header alone, no waiting for the body.
+    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 99999999999\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 413")
+    _alive(client)
+
+
+def test_oversized_csv_inside_a_small_enough_body(client):
+    csv = "1,2,0\n" * (LIMITS["max_csv_bytes"] // 6 + 10)
+    assert len(csv) < LIMITS["max_body_bytes"]
+    status, out = client.call("POST", "/api/session", {"dataset": "csv", "csv": csv})
+    assert status == 413 and "KiB" in out["error"]
+
+
+def test_bad_headers(client):
+    status, _, data = client.raw("POST", "/api/session", None,
+                                 {"Content-Length": "lots", "Content-Type": "application/json"})
+    assert status == 400 and "Content-Length" in json.loads(data)["error"]
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 b"2\r\n{}\r\n0\r\n\r\n")
+    assert conn.recv(4096).startswith(b"HTTP/1.1 411")
+    conn.close()
+    _alive(client)
+
+
+def test_garbage_and_silent_connections_do_not_hurt(client):
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall(b"\x00\x01 NOT HTTP AT ALL\r\n\r\n")
+    assert b"400" in conn.recv(4096)                                 # stdlib's Bad Request
+    conn.close()
+    idle = socket.create_connection(("127.0.0.1", client.port), timeout=10)  # says nothing
+    half = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    half.sendall(b"POST /api/session HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")  # never finishes
+    _alive(client)                          # other clients are served meanwhile
+    idle.close()
+    half.close()
+    _alive(client)
+
+
+@pytest.mark.parametrize("method,path,status", [
+    ("GET", "/api/nope", 404),
+    ("GET", "/api/session/abc", 404),                  # well-formed id, no such session
+    ("POST", "/api/session/abc/step", 404),
+    ("POST", "/api/session/abc/fly", 404),
+    ("GET", "/api/session/../../etc/passwd", 404),
+    ("GET", "/api/session/" + "a" * 200, 404),
+    ("GET", "/api/session", 405),
+    ("PUT", "/", 405),
+    ("DELETE", "/api/defaults", 405),
+    ("GET", "/api/xor/trace", 405),
+    ("PATCH", "/api/session", 405),
+])
+def test_unknown_routes_and_methods(client, method, path, status):
+    got, out = client.call(method, path)
+    assert got == status, out
+    assert out["error"]
+
+
+def test_many_sessions_evict_the_least_recently_used():
+    srv = _start(SessionStore(max_sessions=4))
+    try:
+        c = Client(srv)
+        ids = [c.ok("POST", "/api/session", {"dataset": "xor", "points": 20},
+                    status=201)["state"]["session"] for _ in range(4)]
+        c.ok("GET", f"/api/session/{ids[0]}")          # touch the oldest: now the newest
+        more = [c.ok("POST", "/api/session", {"dataset": "xor", "points": 20},
+                     status=201)["state"]["session"] for _ in range(2)]
+        assert len(srv.store) == 4
+        alive = [sid for sid in ids + more if c.call("GET", f"/api/session/{sid}")[0] == 200]
+        assert alive == [ids[0], ids[3], *more]
+        assert c.ok("GET", "/api/health")["sessions"] == 4
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_idle_sessions_expire():
+    srv = _start(SessionStore(idle_seconds=0.2))
+    try:
+        c = Client(srv)
+        sid = c.ok("POST", "/api/session", {"points": 20}, status=201)["state"]["session"]
+        c.ok("GET", f"/api/session/{sid}")
+        time.sleep(0.4)
+        assert c.call("GET", f"/api/session/{sid}")[0] == 404
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_concurrent_tabs(client):
+    ids = [client.ok("POST", "/api/session", {"dataset": d, "points": 100, "hidden": [4]},
+                     status=201)["state"]["session"]
+           for d in ["xor", "circles", "moons", "gaussian", "spiral", "xor"]]
+    results: dict[str, list[int]] = {}
+
+    def run(sid):
+        got = []
+        for _ in range(3):
+            status, out = client.call("POST", f"/api/session/{sid}/step", {"epochs": 2})
+            got.append(out["state"]["epoch"] if status == 200 else -status)
+        results[sid] = got
+
+    threads = [threading.Thread(target=run, args=(sid,)) for sid in ids + ids[:2]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    # Two threads on one session are serialised by its lock: epochs add up exactly.
+    assert all(len(v) == 3 and v == sorted(v) and min(v) > 0 for v in results.values())
+    for sid in ids:
+        expected = 12 if sid in ids[:2] else 6                      # two threads, or one
+        assert client.ok("GET", f"/api/session/{sid}")["state"]["epoch"] == expected
+
+
+# ---------------------------------------------------------------------------- XOR step-through
+
+
+def test_xor_trace_reproduces_the_worked_example(client):
+    ex = client.ok("GET", "/api/xor/example")
+    assert ex["w1"] == [[5, 5], [5, 5]] and ex["b1"] == [-2.5, -7.5] and ex["x"] == [1, 0]
+    t = client.ok("POST", "/api/xor/trace", ex)
+    fwd = {s["id"]: s["value"] for s in t["forward"]}
+    bwd = {s["id"]: s for s in t["backward"]}
+    sig = lambda z: 1 / (1 + math.exp(-z))
+    h1, h2 = sig(2.5), sig(-2.5)
+    y_hat = sig(10 * h1 - 10 * h2 - 5)
+    assert fwd["z1"] == 2.5 and fwd["z2"] == -2.5
+    assert fwd["h1"] == pytest.approx(h1, rel=1e-12) and round(fwd["h1"], 3) == 0.924
+    assert fwd["y_hat"] == pytest.approx(y_hat, rel=1e-12) and round(y_hat, 3) == 0.970
+    assert fwd["loss"] == pytest.approx(-math.log(y_hat), rel=1e-12)
+    # The tutorial's numbers, and the exact values they round.
+    assert bwd["z_out"]["grad"] == pytest.approx(y_hat - 1, rel=1e-9)        # ~ -0.030
+    assert round(bwd["z_out"]["grad"], 3) == -0.030
+    assert bwd["h1"]["grad"] == pytest.approx(10 * (y_hat - 1), rel=1e-9)     # ~ -0.30
+    assert round(bwd["h1"]["grad"], 2) == -0.30 and round(bwd["h2"]["grad"], 2) == 0.30
+    assert bwd["z1"]["grad"] == pytest.approx(10 * (y_hat - 1) * h1 * (1 - h1), rel=1e-9)
+    assert round(bwd["z1"]["grad"], 3) == -0.021 and round(bwd["z2"]["grad"], 3) == 0.021
+    assert round(bwd["v1"]["grad"], 3) == -0.028 and round(bwd["v2"]["grad"], 3) == -0.002
+    assert bwd["w12"]["grad"] == 0.0 and bwd["w22"]["grad"] == 0.0           # x2 = 0
+    # Every step is the chain rule: grad = upstream grad x local derivative.
+    for s in t["backward"][1:]:
+        assert s["grad"] == pytest.approx(s["upstream_grad"] * s["local"], rel=1e-9, abs=1e-15)
+    assert bwd["z1"]["local"] == pytest.approx(h1 * (1 - h1), rel=1e-12)
+    assert bwd["h1"]["local"] == pytest.approx(10.0, rel=1e-12)
+    # The update is one SGD step with lr 1: w - lr * grad.
+    assert t["update"]["v"][0] == pytest.approx(10 - bwd["v1"]["grad"])
+    after = client.ok("POST", "/api/xor/trace", {**ex, **t["update"]})
+    assert after["loss"] < t["loss"]
+
+
+def test_xor_trace_mse_and_other_inputs(client):
+    ex = client.ok("GET", "/api/xor/example")
+    t = client.ok("POST", "/api/xor/trace", {**ex, "loss": "mse", "x": [1, 1], "target": 0})
+    fwd = {s["id"]: s["value"] for s in t["forward"]}
+    bwd = {s["id"]: s for s in t["backward"]}
+    assert fwd["loss"] == pytest.approx(fwd["y_hat"] ** 2)
+    assert bwd["y_hat"]["grad"] == pytest.approx(2 * fwd["y_hat"])
+    assert t["prediction"] == int(fwd["y_hat"] > 0.5)
+
+
+@pytest.mark.parametrize("change,fragment", [
+    ({"w1": [[1, 2]]}, "w1.1.0 must be a number"),
+    ({"w1": [[1, "a"], [1, 1]]}, "w1.0.1 must be a number"),
+    ({"v": [1, 1000]}, "v.1 must be from -100 to 100"),
+    ({"x": [1]}, "x.1 must be a number"),
+    ({"target": 2}, "target must be from 0 to 1"),
+    ({"b_out": None}, "b_out must be a number"),
+    ({"loss": "hinge"}, "loss must be bce or mse"),
+    ({"w1": [[100, 100], [100, 100]], "v": [100, 100], "b_out": 100}, "BCE loss is infinite"),
+])
+def test_xor_trace_bad_input(client, change, fragment):
+    ex = client.ok("GET", "/api/xor/example")
+    status, out = client.call("POST", "/api/xor/trace", {**ex, **change})
+    assert status == 400 and fragment in out["error"], out
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def test_main_rejects_a_bad_port_and_a_busy_one(capsys, server):
+    with pytest.raises(SystemExit) as e:
+        main(["--port", "70000"])
+    assert e.value.code == 2
+    assert main(["--port", str(server.server_address[1])]) == 2      # already in use
+    err = capsys.readouterr().err
+    assert "cannot listen on 127.0.0.1" in err and "Traceback" not in err
+
+
+def test_python_m_serves_and_stops_cleanly_on_ctrl_c():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "tinygrad_edu.playground", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert "open http://127.0.0.1:" in line, line
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/api/health")
+        assert conn.getresponse().status == 200
+        conn.close()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "playground stopped" in out and "Traceback" not in err
+
+
+def test_binds_loopback_by_default():
+    srv = make_server(port=0)
+    try:
+        assert srv.server_address[0] == "127.0.0.1"
+    finally:
+        srv.server_close()

@@ -1,0 +1,202 @@
+"""The playground in a real browser: Debian's chromium driven by Playwright (no browser download).
+
+It picks the spiral, presses Play and watches the epoch counter rise, the train accuracy pass
+0.9 and the decision boundary change; it saves the screenshot the README shows. It also
+checks the XOR step-through against the tutorial's worked example and that a diverging run
+is named on the page. Skipped only when chromium or Playwright is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from tinygrad_edu.playground import make_server  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)",
+                allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = make_server("127.0.0.1", 0)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    t.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.errors = errors
+    yield pg
+    ctx.close()
+
+
+def _ready(page, url):
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+
+
+def _text(page, testid):
+    return page.get_by_test_id(testid).inner_text()
+
+
+def _boundary(page):
+    return page.evaluate("document.querySelector('[data-testid=boundary]').toDataURL()")
+
+
+def test_spiral_gets_solved_live(page, server):
+    _ready(page, server.url)
+    page.get_by_test_id("dataset-spiral").click()
+    page.wait_for_function("document.querySelector('[data-testid=dataset-spiral]')"
+                           ".classList.contains('active')")
+    page.wait_for_function("location.search.includes('dataset=spiral')")
+    assert _text(page, "epoch") == "0"
+    before = _boundary(page)
+
+    start = time.monotonic()
+    page.get_by_test_id("play").click()
+    page.wait_for_function("Number(document.querySelector('[data-testid=epoch]').textContent) > 0",
+                           timeout=15000)
+    first = int(_text(page, "epoch"))
+    page.wait_for_function(f"Number(document.querySelector('[data-testid=epoch]').textContent)"
+                           f" > {first}", timeout=15000)
+    page.wait_for_function(
+        "Number(document.querySelector('[data-testid=train-accuracy]').textContent) > 0.9",
+        timeout=45000, polling=200)
+    solved_after = time.monotonic() - start
+    page.get_by_test_id("pause").click()
+    epoch = int(_text(page, "epoch"))
+    print(f"\nspiral: train accuracy > 0.9 after {solved_after:.1f} s, epoch {epoch}")
+
+    # (Accuracy after Pause may dip below 0.9 again: one more step can land in between.)
+    assert float(_text(page, "train-loss")) < 0.69          # below chance level's log 2
+    assert float(_text(page, "test-accuracy")) > 0.6
+    assert _boundary(page) != before
+    time.sleep(0.3)
+    page.get_by_test_id("lr").fill("0.01")                  # changing lr keeps the run going
+    page.get_by_test_id("lr").dispatch_event("change")
+    page.wait_for_function("location.search.includes('lr=0.01')")
+    assert int(_text(page, "epoch")) >= epoch
+    assert not page.get_by_test_id("alert").is_visible()
+    for path in (ROOT / "artifacts" / "playground.png",
+                 ROOT / "docs" / "images" / "playground.png"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+    assert page.errors == []
+
+
+def test_step_reset_and_url_state(page, server):
+    _ready(page, server.url + "?dataset=moons&hidden=4,3&lr=0.1&activation=relu&optimizer=sgd")
+    assert page.get_by_test_id("dataset-moons").get_attribute("class") == "active"
+    assert page.get_by_test_id("lr").input_value() == "0.1"
+    assert page.get_by_test_id("neurons-0").inner_text() == "4"
+    assert page.get_by_test_id("neurons-1").inner_text() == "3"
+    page.get_by_test_id("step").click()
+    page.wait_for_function("document.querySelector('[data-testid=epoch]').textContent === '1'")
+    page.get_by_test_id("step").click()
+    page.wait_for_function("document.querySelector('[data-testid=epoch]').textContent === '2'")
+    page.get_by_test_id("add-layer").click()
+    page.wait_for_function("location.search.includes('hidden=4%2C3%2C3')")
+    assert _text(page, "epoch") == "0"                      # a new network starts over
+    page.get_by_test_id("step").click()
+    page.wait_for_function("document.querySelector('[data-testid=epoch]').textContent === '1'")
+    page.get_by_test_id("reset").click()
+    page.wait_for_function("document.querySelector('[data-testid=epoch]').textContent === '0'")
+    assert page.errors == []
+
+
+def test_nan_is_named_on_the_page(page, server, tmp_path):
+    # Coordinates near 1e200 through ReLUs overflow the second layer: the loss becomes NaN.
+    csv = tmp_path / "huge.csv"
+    csv.write_text("x1,x2,label\n" + "".join(
+        f"{(-1) ** i * 1e200},{i * 1e199},{i % 2}\n" for i in range(40)))
+    _ready(page, server.url + "?optimizer=sgd&lr=1&activation=relu")
+    page.get_by_test_id("csv-file").set_input_files(str(csv))
+    page.wait_for_function("document.querySelector('[data-testid=dataset-csv]')"
+                           ".classList.contains('active')")
+    page.get_by_test_id("play").click()
+    alert = page.get_by_test_id("alert")
+    alert.wait_for(state="visible", timeout=15000)
+    assert "loss is NaN: lower the learning rate" in alert.inner_text()
+    page.wait_for_function("document.querySelector('[data-testid=pause]').disabled")
+    assert page.get_by_test_id("play").is_enabled()         # it paused itself
+    assert page.errors == []
+
+
+def test_xor_step_through_shows_the_worked_example(page, server):
+    _ready(page, server.url)
+    page.get_by_test_id("mode-xor").click()
+    page.wait_for_function("location.search.includes('mode=xor')")
+    page.get_by_test_id("xor-load-example").click()
+    page.wait_for_function("document.querySelector('[data-testid=xor-where]').textContent"
+                           " === 'step 0 of 25'")
+    page.get_by_test_id("xor-forward").click()
+    steps = page.get_by_test_id("xor-steps").locator("li")
+    steps.first.wait_for()
+    assert steps.count() == 1
+    for _ in range(8):
+        page.get_by_test_id("xor-forward").click()
+    assert steps.count() == 9                                # x1, x2, z1, h1, z2, h2, z_out, ŷ, L
+    assert _text(page, "xor-value-z1") == "2.500"
+    assert _text(page, "xor-value-h1") == "0.924"
+    assert _text(page, "xor-value-h2") == "0.076"
+    assert _text(page, "xor-value-z_out") == "3.483"
+    assert _text(page, "xor-value-y_hat") == "0.970"
+    page.get_by_test_id("xor-backward").click()              # dL/dL = 1
+    page.get_by_test_id("xor-backward").click()              # dL/dy_hat
+    page.get_by_test_id("xor-backward").click()              # dL/dz_out = y_hat - y
+    assert _text(page, "xor-grad-z_out") == "-0.030"
+    page.get_by_test_id("xor-all").click()
+    assert _text(page, "xor-grad-v1") == "-0.028"
+    assert _text(page, "xor-grad-v2") == "-0.002"
+    assert abs(float(_text(page, "xor-grad-h1")) - -0.30) < 0.005
+    assert abs(float(_text(page, "xor-grad-h2")) - 0.30) < 0.005
+    assert _text(page, "xor-grad-z1") == "-0.021"
+    assert _text(page, "xor-grad-z2") == "0.021"
+    assert _text(page, "xor-local-z1") == "0.070"            # h1 (1 - h1)
+    assert _text(page, "xor-grad-w12") == "0.000"            # x2 = 0: no gradient
+    diagram = page.get_by_test_id("xor-diagram").inner_html()
+    assert "0.970" in diagram
+    shot = ROOT / "artifacts" / "playground_xor.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    assert page.errors == []
+
+
+def test_no_request_leaves_the_machine(page, server):
+    # Offline by construction: every request the page makes goes to our own server.
+    hosts = set()
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    _ready(page, server.url)
+    page.get_by_test_id("step").click()
+    page.wait_for_function("document.querySelector('[data-testid=epoch]').textContent === '1'")
+    assert hosts == {f"127.0.0.1:{server.server_address[1]}"}
+
