@@ -241,13 +241,11 @@ class Value:
 
     def sigmoid(self) -> Value:
         x = self.data
-        if x >= 0:                             # two branches so exp never overflows
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
+        e = math.exp(-abs(x))                  # exp of a number <= 0 never overflows
+        s = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+        d = e / ((1.0 + e) * (1.0 + e))        # = s (1 - s), without the cancellation in 1 - s
         def backward(grad):                    # d(sigma x)/dx = sigma (1 - sigma)
-            self.grad += s * (1 - s) * grad
+            self.grad += d * grad
         return Value._make(s, (self,), "sigmoid", backward)
 
     def relu(self) -> Value:
