@@ -301,3 +301,11 @@ def test_tensor_graph_renders(tmp_path):
     loss.backward()
     svg = render(draw_graph(loss), tmp_path / "t.svg").read_text()
     assert "matmul" in svg and "(3, 4) float32" in svg
+
+
+def test_missing_graphviz_package_is_named(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # as if not installed
+    with pytest.raises(ImportError, match="pip install graphviz"):
+        draw_graph(Value(1.0) * 2)

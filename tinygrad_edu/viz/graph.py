@@ -11,9 +11,7 @@ import shutil
 import subprocess
 from collections import Counter, deque
 from pathlib import Path
-from typing import Any
-
-import graphviz
+from typing import TYPE_CHECKING, Any
 
 from ..autograd import topological_order
 from ._format import (
@@ -29,7 +27,21 @@ from ._format import (
     parameter_names,
 )
 
+if TYPE_CHECKING:
+    import graphviz
+
 __all__ = ["draw_graph", "render", "GraphvizNotFoundError"]
+
+
+def _graphviz() -> Any:
+    """The graphviz package, imported on first use so `import tinygrad_edu` needs only numpy."""
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("draw_graph needs the graphviz Python package: "
+                          "pip install graphviz (and Graphviz's dot program to save images)") \
+            from None
+    return graphviz
 
 _RECORD_SPECIAL = str.maketrans({c: "\\" + c for c in "{}|<>\""})
 
@@ -48,7 +60,7 @@ def _plain(text: str) -> str:
 
 def _label(text: str) -> str:
     # nohtml: a label like "<lambda>" must never be taken for an HTML-like label.
-    return graphviz.nohtml(text)
+    return _graphviz().nohtml(text)
 
 
 def _fields(node: Any, name: str, show_data: bool, show_grad: bool) -> list[str]:
@@ -157,7 +169,7 @@ def draw_graph(
         len(order) > max_nodes or arrows > ARROWS_PER_NODE * max_nodes)
     shown = _select(root, max_nodes) if collapsed else None
 
-    g = graphviz.Digraph(
+    g = _graphviz().Digraph(
         "tinygrad_edu",
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "10", "style": "filled"},
