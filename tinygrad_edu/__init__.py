@@ -1,5 +1,6 @@
 """tinygrad_edu: a tiny, readable autograd engine for learning how neural networks learn."""
 
+from . import viz
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor, unbroadcast
@@ -28,5 +29,6 @@ __all__ = [
     "zeros", "ones", "full", "randn", "rand", "arange", "eye",
     "zeros_like", "ones_like", "full_like", "randn_like", "rand_like",
     "maximum", "minimum", "where", "concatenate", "cat", "stack",
+    "viz",
 ]
 __version__ = "0.1.0"
