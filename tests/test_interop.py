@@ -23,6 +23,7 @@ from tinygrad_edu.interop import (
     from_torch,
     save_torch,
     to_torch,
+    torch_source,
 )
 from tinygrad_edu.interop import onnx_export as onnx_export_module
 
@@ -234,6 +235,24 @@ def test_save_torch_writes_a_state_dict(tmp_path):
     np.testing.assert_allclose(torch_predict(torch, fresh, x), predict(ours, x), atol=1e-6)
 
 
+def test_torch_source_builds_the_same_module():
+    torch = pytest.importorskip("torch")
+    named = nn.Sequential(OrderedDict([
+        ("features", nn.Sequential(nn.Linear(3, 4, dtype=np.float64), nn.LeakyReLU(0.2))),
+        ("head", nn.Linear(4, 2, bias=False)),
+    ]))
+    models = [model_with(name) for name in ACTS] + [
+        named, nn.MLP(2, [16, 8], 1, activation="tanh", dropout=0.2), nn.Sequential(),
+        nn.Linear(2, 3, bias=False)]
+    for model in models:
+        code = torch_source(model)
+        built = eval(code, {"torch": torch, "OrderedDict": OrderedDict})
+        reference = to_torch(model)
+        assert repr(built) == repr(reference), code
+        built.load_state_dict(reference.state_dict())  # same keys and shapes, strict
+        assert [p.dtype for p in built.parameters()] == [p.dtype for p in reference.parameters()]
+
+
 # ---- what cannot cross -----------------------------------------------------------------
 class Square(nn.Module):
     def forward(self, x):
@@ -251,11 +270,13 @@ def _assert_lists_supported(err, where):
     assert all(name in message for name in SUPPORTED)
 
 
-@pytest.mark.parametrize("fn", ["to_torch", "export_onnx"])
+@pytest.mark.parametrize("fn", ["to_torch", "torch_source", "export_onnx"])
 def test_our_unsupported_layers_are_named(fn, tmp_path):
     if fn == "to_torch":
         pytest.importorskip("torch")
         convert = to_torch
+    elif fn == "torch_source":
+        convert = torch_source
     else:
         pytest.importorskip("onnx")
         pytest.importorskip("onnxruntime")
@@ -263,7 +284,7 @@ def test_our_unsupported_layers_are_named(fn, tmp_path):
     for model, where in [
         (nn.Sequential(nn.Linear(3, 3), Square()), "layer '1'"),
         (nn.Sequential(nn.Sequential(nn.Linear(3, 3), Square())), "layer '0.1'"),
-        (nn.MLP(3, [4], 1, activation=lambda t: t * t), "layer '1'"),
+        (nn.MLP(3, [4], 1, activation=lambda t: t * t), "layer '1': Lambda(fn=<lambda>)"),
         (Doubled(nn.Linear(3, 3)), "the model itself"),
     ]:
         with pytest.raises(UnsupportedModuleError) as err:

@@ -39,8 +39,11 @@ def where(path: str) -> str:
     return f"layer {path!r}" if path else "the model itself"
 
 
-def unsupported(fn: str, path: str, module: Any, why: str = "") -> UnsupportedModuleError:
-    reason = why or f"{type(module).__name__} has no translation"
+def unsupported(fn: str, path: str, module: Any) -> UnsupportedModuleError:
+    reason = f"{type(module).__name__} has no translation"
+    if type(module).__name__ == "Lambda":  # ours: how MLP wraps a custom activation function
+        reason = (f"Lambda(fn={getattr(module, 'name', '?')}) runs a Python function, which has "
+                  "no translation (in PyTorch, write it as a torch.nn.Module subclass)")
     return UnsupportedModuleError(f"{fn}: {where(path)}: {reason}; supported layers: "
                                   + ", ".join(SUPPORTED))
 

@@ -1,4 +1,4 @@
-"""Models across to PyTorch and back: `to_torch`, `from_torch`, `save_torch`.
+"""Models across to PyTorch and back: `to_torch`, `from_torch`, `save_torch`, `torch_source`.
 
 A `Sequential` (or `MLP`) of `Linear` layers and activations becomes the
 ``torch.nn.Sequential`` with the same layers, names, weights, dtype and train/eval mode,
@@ -17,7 +17,7 @@ import numpy as np
 from .. import nn
 from ._common import ACTIVATIONS, plain_sequential, require, unsupported, where
 
-__all__ = ["to_torch", "from_torch", "save_torch"]
+__all__ = ["to_torch", "from_torch", "save_torch", "torch_source"]
 
 _EXTRA = "torch"
 _DTYPES = ("float32", "float64")  # the float types both engines compute in
@@ -110,6 +110,46 @@ def _linear_from_torch(tm: Any, path: str) -> nn.Module:
         ours.data[...] = theirs.detach().cpu().numpy()
         ours.requires_grad_(bool(theirs.requires_grad))  # frozen stays frozen
     return layer
+
+
+# ---- as source code ----------------------------------------------------------------------
+def torch_source(model: nn.Module) -> str:
+    """Python source that builds the ``torch.nn`` module `to_torch` would make (freshly
+    initialised): what to write in a PyTorch program before loading saved weights into it.
+    Needs ``import torch``, and ``from collections import OrderedDict`` if layers have names
+    other than "0", "1", ... . torch itself is not needed to make the text."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"torch_source: expected a tinygrad_edu nn.Module, got "
+                        f"{type(model).__name__}")
+    return _source(model, "", "")
+
+
+def _source(m: nn.Module, path: str, indent: str) -> str:
+    name = type(m).__name__
+    if plain_sequential(m, nn.Sequential, len(list(m.named_parameters(recurse=False)))):
+        children = list(m.named_children())
+        if not children:
+            return "torch.nn.Sequential()"
+        inner = indent + "    "
+        numbered = [n for n, _ in children] == [str(i) for i in range(len(children))]
+        parts = [_source(c, _join(path, n), inner) if numbered
+                 else f"({n!r}, {_source(c, _join(path, n), inner)})" for n, c in children]
+        body = "".join(f"{inner}{part},\n" for part in parts)
+        if numbered:
+            return f"torch.nn.Sequential(\n{body}{indent})"
+        return f"torch.nn.Sequential(OrderedDict([\n{body}{indent}]))"
+    if type(m) is nn.Linear:
+        out_features, in_features = m.weight.shape
+        args = [str(in_features), str(out_features)]
+        if m.bias is None:
+            args.append("bias=False")
+        if m.weight.dtype != np.float32:
+            args.append(f"dtype=torch.{m.weight.dtype.name}")
+        return f"torch.nn.Linear({', '.join(args)})"
+    if name in ACTIVATIONS and type(m) is getattr(nn, name, None):
+        args = [f"{s}={getattr(m, s)!r}" for s in ACTIVATIONS[name][0]]
+        return f"torch.nn.{name}({', '.join(args)})"
+    raise unsupported("torch_source", path, m)
 
 
 # ---- saving ----------------------------------------------------------------------------
