@@ -1,0 +1,255 @@
+"""Tests for tinygrad_edu.io: save/load round trips, and truncated, corrupted or hostile
+files, each of which must raise ModelFileError naming the problem (never unpickle)."""
+
+import json
+import pickle
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Tensor, nn
+from tinygrad_edu.io import HEADER, ModelFileError, load, save
+
+X = np.random.default_rng(0).standard_normal((7, 2))
+
+
+@pytest.fixture(autouse=True)
+def no_pickle(monkeypatch):
+    """Loading must never unpickle anything, whatever the file holds."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle was used while loading")
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+
+
+def _predict(model, x=X):
+    return model(Tensor(x)).data
+
+
+MODELS = {
+    "mlp": lambda: nn.MLP(2, [16, 8], 1, seed=0),
+    "mlp_options": lambda: nn.MLP(2, [5, 4, 3], 3, activation="leaky_relu", dropout=0.2,
+                                  out_activation=nn.LogSoftmax(dim=1), bias=False,
+                                  dtype=np.float64, seed=1),
+    "sequential": lambda: nn.Sequential(nn.Linear(2, 4, seed=2), nn.Tanh(),
+                                        nn.Linear(4, 3, seed=3), nn.Softmax(dim=-1)),
+    "named_nested": lambda: nn.Sequential(OrderedDict([
+        ("body", nn.Sequential(nn.Linear(2, 3, seed=4), nn.Sigmoid())),
+        ("head", nn.Linear(3, 1, seed=5)), ("out", nn.Identity()),
+        ("act", nn.LeakyReLU(0.3)), ("drop", nn.Dropout(0.5))])),
+    "linear": lambda: nn.Linear(2, 5, seed=6),
+}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_round_trip_predicts_bit_identically(name, tmp_path):
+    model = MODELS[name]()
+    model.eval()
+    path = tmp_path / "model.npz"
+    save(model, path)
+    loaded = load(path)
+    assert type(loaded) is type(model) and repr(loaded) == repr(model)
+    assert loaded.training is False
+    np.testing.assert_array_equal(_predict(loaded), _predict(model))
+    for (k, a), (k2, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert k == k2 and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_loaded_mlp_keeps_its_sizes_and_training_mode(tmp_path):
+    model = nn.MLP(2, [16, 8], 1, seed=0)
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz")
+    assert loaded.training is True and loaded.num_parameters() == 193
+    assert (loaded.in_features, loaded.hidden, loaded.out_features) == (2, (16, 8), 1)
+
+
+def test_the_file_is_a_plain_npz_with_a_uint8_json_header(tmp_path):
+    path = tmp_path / "m.bin"  # written at exactly this path, no suffix added
+    save(nn.MLP(2, 3, 1, seed=0), path)
+    assert path.exists() and not (tmp_path / "m.bin.npz").exists()
+    with np.load(path, allow_pickle=False) as z:
+        assert set(z.files) == {"0.weight", "0.bias", "2.weight", "2.bias", HEADER}
+        assert z[HEADER].dtype == np.uint8
+        header = json.loads(z[HEADER].tobytes())
+    assert header["model"]["type"] == "MLP" and header["version"] == 1
+
+
+def test_custom_activation_cannot_be_saved_and_says_why(tmp_path):
+    model = nn.MLP(2, 3, 1, activation=lambda t: t * t.sigmoid())
+    with pytest.raises(ValueError, match=r"1 is a custom activation.*stores no code"):
+        save(model, tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.fc(x)
+
+    with pytest.raises(ValueError, match=r"Net, which save cannot describe.*state_dict"):
+        save(Net(), tmp_path / "n.npz")
+    with pytest.raises(TypeError, match="nn.Module"):
+        save({"w": np.zeros(2)}, tmp_path / "d.npz")
+
+
+# ---- hostile and broken files -----------------------------------------------------------------
+def _header(model_spec, **extra):
+    return {"format": "tinygrad_edu.model", "version": 1, "training": False,
+            "model": model_spec, **extra}
+
+
+LINEAR = {"type": "Linear", "in_features": 2, "out_features": 3, "bias": True,
+          "dtype": "float32"}
+GOOD = {"weight": np.zeros((3, 2), np.float32), "bias": np.zeros(3, np.float32)}
+
+
+def _write(path, arrays, header=None, raw_header=None):
+    arrays = dict(arrays)
+    if header is not None or raw_header is not None:
+        raw = raw_header if raw_header is not None else json.dumps(header).encode()
+        arrays[HEADER] = np.frombuffer(raw, dtype=np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    return path
+
+
+def _fails(path, match):
+    with pytest.raises(ModelFileError, match=match):
+        load(path)
+
+
+def test_the_well_formed_hand_written_file_loads(tmp_path):
+    model = load(_write(tmp_path / "ok.npz", GOOD, _header(LINEAR)))
+    assert isinstance(model, nn.Linear) and not model.weight.data.any()
+
+
+def test_not_a_zip_and_truncated_files(tmp_path):
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"hello, I am not a model" * 10)
+    _fails(junk, "not a .npz archive")
+    good = tmp_path / "good.npz"
+    save(nn.MLP(2, 8, 1, seed=0), good)
+    data = good.read_bytes()
+    for cut in (len(data) // 2, len(data) - 10, 30):
+        part = tmp_path / f"cut{cut}.npz"
+        part.write_bytes(data[:cut])
+        _fails(part, "not a .npz archive|truncated|corrupted")
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.npz")
+
+
+def test_corrupted_array_bytes_are_detected(tmp_path):
+    model = nn.Linear(4, 4, seed=0)
+    path = tmp_path / "m.npz"
+    save(model, path)
+    data = bytearray(path.read_bytes())
+    at = bytes(data).find(model.weight.data.tobytes())
+    assert at > 0
+    data[at + 5] ^= 0xFF  # flip a byte of the weights: the zip's CRC no longer matches
+    path.write_bytes(bytes(data))
+    _fails(path, "corrupted")
+
+
+def test_object_arrays_are_refused_without_unpickling(tmp_path):
+    evil = {"weight": np.array([object()] * 6, dtype=object).reshape(3, 2),
+            "bias": np.zeros(3, np.float32)}
+    _fails(_write(tmp_path / "obj.npz", evil, _header(LINEAR)), r"'weight' has dtype object")
+    with open(tmp_path / "objh.npz", "wb") as f:
+        np.savez(f, weight=GOOD["weight"], bias=GOOD["bias"],
+                 **{HEADER: np.array([_header(LINEAR)], dtype=object)})
+    _fails(tmp_path / "objh.npz", "header should be a 1-D uint8 array")
+
+
+@pytest.mark.parametrize("raw,match", [
+    (b"not json at all", "not valid JSON"),
+    (b"\xff\xfe\x00", "not valid JSON"),
+    (b"[" * 100_000 + b"]" * 100_000, "not valid JSON|does not describe"),
+    (json.dumps(_header(dict(LINEAR, in_features=float("nan")))).encode(), "NaN"),
+    (b'{"format": "something else"}', "does not describe"),
+    (json.dumps(_header(LINEAR) | {"version": 99}).encode(), "version 99"),
+    (json.dumps(_header(LINEAR) | {"code": "import os"}).encode(), "unexpected header"),
+])
+def test_bad_headers(tmp_path, raw, match):
+    _fails(_write(tmp_path / "h.npz", GOOD, raw_header=raw), match)
+
+
+def test_missing_header(tmp_path):
+    _fails(_write(tmp_path / "plain.npz", GOOD), "no '__tinygrad_edu__' header")
+
+
+@pytest.mark.parametrize("spec,match", [
+    ({"type": "Conv2d", "in_channels": 3}, "unknown layer type 'Conv2d'"),
+    ({"type": "__import__"}, "unknown layer type"),
+    ("Linear", "unknown layer type"),
+    (dict(LINEAR, activation="relu"), "unexpected fields"),
+    ({k: v for k, v in LINEAR.items() if k != "bias"}, "lacks fields"),
+    (dict(LINEAR, in_features=-2), "in_features must be an int >= 1"),
+    (dict(LINEAR, out_features=True), "out_features"),
+    (dict(LINEAR, dtype="object"), "dtype must be one of"),
+    (dict(LINEAR, in_features=10**9, out_features=10**9), "describes .* bytes .* holds"),
+    ({"type": "Dropout", "p": 3.0}, "dropout p"),
+    ({"type": "LeakyReLU", "negative_slope": "x"}, "finite number"),
+    ({"type": "Softmax", "dim": 10**12}, "dim must be"),
+    ({"type": "Sequential", "children": [["../x", LINEAR]]}, "letters, digits"),
+    ({"type": "Sequential", "children": [["0", LINEAR], ["0", LINEAR]]}, "two children"),
+    ({"type": "Sequential", "children": "no"}, "must be a list"),
+    ({"type": "MLP", "in_features": 2, "hidden": [], "out_features": 3,
+      "children": [["a", LINEAR]]}, "named 0, 1, 2"),
+])
+def test_bad_layer_descriptions(tmp_path, spec, match):
+    arrays = GOOD
+    if isinstance(spec, dict) and spec.get("type") in ("Sequential", "MLP") \
+            and isinstance(spec["children"], list) and spec["children"]:
+        name = spec["children"][0][0]
+        arrays = {f"{name}.{k}": v for k, v in GOOD.items()}
+    _fails(_write(tmp_path / "s.npz", arrays, _header(spec)), match)
+
+
+def test_too_deep_nesting(tmp_path):
+    spec = LINEAR
+    for _ in range(40):
+        spec = {"type": "Sequential", "children": [["0", spec]]}
+    _fails(_write(tmp_path / "deep.npz", {"0." * 40 + "weight": GOOD["weight"]},
+                  _header(spec)), "nested more than")
+
+
+def test_arrays_that_do_not_fit_the_description(tmp_path):
+    _fails(_write(tmp_path / "shape.npz", {"weight": np.zeros((2, 3), np.float32),
+                                           "bias": GOOD["bias"]}, _header(LINEAR)),
+           r"'weight' has shape \(2, 3\).*needs \(3, 2\)")
+    _fails(_write(tmp_path / "dtype.npz", {"weight": np.zeros((3, 2)), "bias": GOOD["bias"]},
+                  _header(LINEAR)), "has dtype float64, expected float32")
+    _fails(_write(tmp_path / "missing.npz", {"weight": GOOD["weight"], "pad": np.zeros(10)},
+                  _header(LINEAR)), r"missing \['bias'\], unexpected \['pad'\]")
+    _fails(_write(tmp_path / "extra.npz", dict(GOOD, evil=np.zeros(3)), _header(LINEAR)),
+           r"unexpected \['evil'\]")
+
+
+def test_npy_header_declaring_more_data_than_it_holds(tmp_path):
+    """A member whose .npy header promises an array its bytes do not contain."""
+    path = tmp_path / "short.npz"
+    _write(path, GOOD, _header(LINEAR))
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members["weight.npy"] = members["weight.npy"][:-8]  # drop the last two floats
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    _fails(path, "'weight' should hold 24 bytes of data, the file has 16")
+
+
+def test_unexpected_entries_in_the_archive(tmp_path):
+    path = _write(tmp_path / "x.npz", GOOD, _header(LINEAR))
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("run_me.py", "print('hi')")
+    _fails(path, "unexpected entry 'run_me.py'")
+
+
+def test_oversized_header_is_not_read(tmp_path):
+    raw = json.dumps(_header(LINEAR)).encode() + b" " * (1 << 20)
+    _fails(_write(tmp_path / "big.npz", GOOD, raw_header=raw), "more than a model")

@@ -1,0 +1,331 @@
+"""Save a model to one file and load it back, without pickle and without running code.
+
+The file is a plain ``.npz`` (a zip of ``.npy`` arrays, readable by ``np.load``): one
+array per state_dict entry ("0.weight", "0.bias", ...) plus ``__tinygrad_edu__``, the
+UTF-8 bytes of a JSON header that names each layer and its settings. `load` rebuilds the
+model from that description with known layer classes only, then copies the weights in.
+
+A model file is data, never code: the source tutorial's format stored marshalled
+functions, which run on load, so opening a stranger's file ran the stranger's code.
+Here every read uses ``allow_pickle=False``, and a truncated, corrupted or hostile file
+(object arrays, wrong shapes or dtypes, unknown layers, missing or extra arrays, a header
+that is not JSON, sizes the file cannot hold) raises `ModelFileError` naming the problem,
+before any large array is allocated.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import zipfile
+import zlib
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from . import nn
+
+__all__ = ["save", "load", "ModelFileError"]
+
+FORMAT = "tinygrad_edu.model"
+VERSION = 1
+HEADER = "__tinygrad_edu__"
+MAX_HEADER_BYTES = 1 << 20
+MAX_DEPTH = 32
+MAX_LAYERS = 10_000
+DTYPES = ("float16", "float32", "float64")
+_NAME = re.compile(r"[A-Za-z0-9_]{1,200}")
+_ZIP_ERRORS = (ValueError, OSError, EOFError, RuntimeError, NotImplementedError,
+               zipfile.BadZipFile, zlib.error)  # what a damaged or odd archive may raise
+_SIMPLE = {"ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid, "Identity": nn.Identity}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded safely; the message says what is wrong."""
+
+
+# ---- describing a model ------------------------------------------------------------------------
+def _describe(m: nn.Module, path: str) -> dict[str, Any]:
+    """A JSON-able description of `m` (exact known classes only: a subclass may compute
+    something else in its forward, which a description cannot carry)."""
+    kind = type(m)
+    where = path or "the model"
+    if kind is nn.Linear:
+        return {"type": "Linear", "in_features": m.in_features, "out_features": m.out_features,
+                "bias": m.bias is not None, "dtype": m.weight.dtype.name}
+    if kind in _SIMPLE.values():
+        return {"type": kind.__name__}
+    if kind is nn.LeakyReLU:
+        return {"type": "LeakyReLU", "negative_slope": float(m.negative_slope)}
+    if kind in (nn.Softmax, nn.LogSoftmax):
+        return {"type": kind.__name__, "dim": m.dim}
+    if kind is nn.Dropout:
+        return {"type": "Dropout", "p": m.p}
+    if kind in (nn.Sequential, nn.MLP):
+        if m._parameters:
+            raise ValueError(f"save: {where} has parameters of its own, outside its layers")
+        spec: dict[str, Any] = {"type": kind.__name__}
+        if kind is nn.MLP:
+            spec.update(in_features=m.in_features, hidden=list(m.hidden),
+                        out_features=m.out_features)
+        spec["children"] = [[name, _describe(c, f"{path}.{name}" if path else name)]
+                            for name, c in m.named_children()]
+        return spec
+    if kind is nn.Lambda:
+        raise ValueError(f"save: {where} is a custom activation ({m.name}); a model file "
+                         "stores no code, so it cannot be saved. Use a named activation "
+                         "(relu, tanh, sigmoid, leaky_relu), or save model.state_dict() with "
+                         "np.savez and rebuild the model in your code")
+    raise ValueError(f"save: {where} is a {kind.__name__}, which save cannot describe: it "
+                     "saves nn.Sequential and nn.MLP models of Linear, activation and Dropout "
+                     "layers. For other models save model.state_dict() with np.savez and "
+                     "rebuild the model in your code")
+
+
+def save(model: nn.Module, path: str | os.PathLike) -> None:
+    """Write `model` (an MLP, a Sequential of known layers, or one such layer) to `path`.
+
+    The file is written exactly at `path` (".npz" is a good suffix; none is added),
+    through a temporary file, so a crash never leaves half a model behind.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"save: expected an nn.Module, got {type(model).__name__}")
+    header = {"format": FORMAT, "version": VERSION, "training": model.training,
+              "model": _describe(model, "")}
+    arrays = model.state_dict()
+    if HEADER in arrays:
+        raise ValueError(f"save: a parameter is named {HEADER!r}, which the format reserves")
+    arrays[HEADER] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    path = os.fspath(path)
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+# ---- reading it back ---------------------------------------------------------------------------
+def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> tuple[tuple, np.dtype,
+                                                                                int]:
+    """Shape, dtype and header length of one member, read without touching its data."""
+    try:
+        with zf.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f".npy format version {version} is not supported")
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                else np.lib.format.read_array_header_2_0
+            shape, _fortran, dtype = reader(f)
+            return shape, dtype, f.tell()
+    except _ZIP_ERRORS as e:
+        raise ModelFileError(f"load: cannot read the .npy header of array {key!r}: {e} (the "
+                             "file is corrupted, or was not written by save)") from None
+
+
+def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, shape: tuple,
+          dtype: np.dtype) -> np.ndarray:
+    got_shape, got_dtype, offset = _npy_header(zf, info, key)
+    if got_dtype.hasobject or got_dtype != dtype:
+        raise ModelFileError(f"load: array {key!r} has dtype {got_dtype}, expected {dtype}")
+    if tuple(got_shape) != tuple(shape):
+        raise ModelFileError(f"load: array {key!r} has shape {tuple(got_shape)}, the model "
+                             f"described in the header needs {tuple(shape)}")
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if info.file_size != offset + nbytes:
+        raise ModelFileError(f"load: array {key!r} should hold {nbytes} bytes of data, the "
+                             f"file has {info.file_size - offset} (truncated or corrupted)")
+    try:
+        with zf.open(info) as f:
+            arr = np.load(f, allow_pickle=False)
+    except _ZIP_ERRORS as e:
+        raise ModelFileError(f"load: cannot read array {key!r}: {e} (the file is corrupted)") \
+            from None
+    if not isinstance(arr, np.ndarray) or arr.shape != tuple(shape) or arr.dtype != dtype:
+        raise ModelFileError(f"load: array {key!r} did not read back as {dtype} {shape}")
+    return arr
+
+
+def _header(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
+    info = infos.get(HEADER)
+    if info is None:
+        raise ModelFileError(f"load: no {HEADER!r} header in this .npz, so it was not written "
+                             "by tinygrad_edu.save (for plain weights use np.load and "
+                             "model.load_state_dict)")
+    if info.file_size > MAX_HEADER_BYTES:
+        raise ModelFileError(f"load: the header is {info.file_size} bytes, more than a model "
+                             f"description needs ({MAX_HEADER_BYTES}); refusing to read it")
+    shape, dtype, _ = _npy_header(zf, info, HEADER)
+    if dtype != np.uint8 or len(shape) != 1:
+        raise ModelFileError(f"load: the header should be a 1-D uint8 array, got {dtype} "
+                             f"{shape}")
+    raw = _read(zf, info, HEADER, shape, np.dtype(np.uint8)).tobytes()
+    try:
+        header = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ModelFileError(f"load: the header is not valid JSON ({e})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError(f"load: the header does not describe a {FORMAT!r} file")
+    if header.get("version") != VERSION:
+        raise ModelFileError(f"load: format version {header.get('version')!r} is not "
+                             f"supported (this tinygrad_edu reads version {VERSION})")
+    extra = set(header) - {"format", "version", "training", "model"}
+    if extra or not isinstance(header.get("training"), bool):
+        raise ModelFileError(f"load: unexpected header fields {sorted(extra)} or a missing "
+                             "'training' flag")
+    return header
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def load(path: str | os.PathLike) -> nn.Module:
+    """Rebuild the model saved by `save` at `path`: the same layers, weights and mode,
+    so it predicts bit for bit what the saved one did (dropout aside, in training mode)."""
+    path = os.fspath(path)
+    if os.path.isdir(path) or not os.path.exists(path):
+        raise FileNotFoundError(f"load: no model file at {path!r}")
+    try:
+        zf = zipfile.ZipFile(path)
+    except _ZIP_ERRORS:
+        raise ModelFileError(f"load: {path!r} is not a .npz archive (truncated, corrupted, or "
+                             "not a model file)") from None
+    with zf:
+        infos: dict[str, zipfile.ZipInfo] = {}
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy") or info.filename[:-4] in infos:
+                raise ModelFileError(f"load: unexpected entry {info.filename!r} in the archive")
+            infos[info.filename[:-4]] = info
+        header = _header(zf, infos)
+        budget = sum(i.file_size for k, i in infos.items() if k != HEADER)
+        declared = _declared_bytes(header["model"], "model", 0, [0])
+        if declared > budget:
+            raise ModelFileError(f"load: the header describes {declared} bytes of weights but "
+                                 f"the file holds {budget} (truncated, or absurd layer sizes)")
+        model = _build(header["model"], "model")
+        expected = model.state_dict()
+        keys = set(infos) - {HEADER}
+        missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
+        if missing or extra:
+            raise ModelFileError(f"load: the arrays do not match the model: missing "
+                                 f"{missing}, unexpected {extra}")
+        arrays = {k: _read(zf, infos[k], k, v.shape, v.dtype) for k, v in expected.items()}
+    model.load_state_dict(arrays)
+    model.train(header["training"])
+    return model
+
+
+# ---- checking and building the description -----------------------------------------------------
+def _fields(spec: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        raise ModelFileError(f"load: {where} is not a layer description (a dict with 'type')")
+    extra = set(spec) - allowed - {"type"}
+    if extra:
+        raise ModelFileError(f"load: {where} ({spec['type']}) has unexpected fields "
+                             f"{sorted(extra)}")
+    missing = allowed - set(spec)
+    if missing:
+        raise ModelFileError(f"load: {where} ({spec['type']}) lacks fields {sorted(missing)}")
+    return spec
+
+
+def _int(value: Any, where: str, name: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ModelFileError(f"load: {where}: {name} must be an int >= {low}, got {value!r}")
+    return value
+
+
+LAYER_FIELDS = {"Linear": {"in_features", "out_features", "bias", "dtype"}, "LeakyReLU":
+                {"negative_slope"}, "Softmax": {"dim"}, "LogSoftmax": {"dim"}, "Dropout": {"p"},
+                "Sequential": {"children"},
+                "MLP": {"children", "in_features", "hidden", "out_features"},
+                **{name: set() for name in _SIMPLE}}
+
+
+def _declared_bytes(spec: Any, where: str, depth: int, count: list[int]) -> int:
+    """Check the description's shape (types, depth, layer count) and add up its weights."""
+    if depth > MAX_DEPTH:
+        raise ModelFileError(f"load: layers nested more than {MAX_DEPTH} deep")
+    count[0] += 1
+    if count[0] > MAX_LAYERS:
+        raise ModelFileError(f"load: more than {MAX_LAYERS} layers")
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if kind not in LAYER_FIELDS:
+        raise ModelFileError(f"load: {where}: unknown layer type {kind!r}; known: "
+                             f"{sorted(LAYER_FIELDS)}")
+    spec = _fields(spec, where, LAYER_FIELDS[kind])
+    if kind == "Linear":
+        n_in = _int(spec["in_features"], where, "in_features")
+        n_out = _int(spec["out_features"], where, "out_features")
+        if spec["dtype"] not in DTYPES or not isinstance(spec["bias"], bool):
+            raise ModelFileError(f"load: {where}: dtype must be one of {DTYPES} and bias a "
+                                 f"bool, got {spec['dtype']!r}, {spec['bias']!r}")
+        return (n_out * n_in + n_out * spec["bias"]) * np.dtype(spec["dtype"]).itemsize
+    if kind in ("Sequential", "MLP"):
+        children = spec["children"]
+        if not isinstance(children, list):
+            raise ModelFileError(f"load: {where}: children must be a list")
+        names = set()
+        total = 0
+        for i, child in enumerate(children):
+            if not (isinstance(child, list) and len(child) == 2 and isinstance(child[0], str)
+                    and _NAME.fullmatch(child[0])):
+                raise ModelFileError(f"load: {where}: child {i} must be [name, layer] with a "
+                                     "name of letters, digits and _")
+            if child[0] in names:
+                raise ModelFileError(f"load: {where}: two children are named {child[0]!r}")
+            names.add(child[0])
+            total += _declared_bytes(child[1], f"{where}.{child[0]}", depth + 1, count)
+        return total
+    return 0
+
+
+def _build(spec: dict[str, Any], where: str) -> nn.Module:
+    """A module from a description already checked by `_declared_bytes`."""
+    kind = spec["type"]
+    if kind == "Linear":
+        return nn.Linear(spec["in_features"], spec["out_features"], bias=spec["bias"],
+                         dtype=spec["dtype"], seed=0)  # seed: skip gathering OS entropy
+    if kind in _SIMPLE:
+        return _SIMPLE[kind]()
+    if kind == "LeakyReLU":
+        return nn.LeakyReLU(_finite(spec["negative_slope"], where, "negative_slope"))
+    if kind in ("Softmax", "LogSoftmax"):
+        dim = spec["dim"]
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)
+                                or abs(dim) > MAX_DEPTH):
+            raise ModelFileError(f"load: {where}: dim must be null or a small int, got {dim!r}")
+        return getattr(nn, kind)(dim)
+    if kind == "Dropout":
+        p = _finite(spec["p"], where, "p")
+        if not 0 <= p <= 1:
+            raise ModelFileError(f"load: {where}: dropout p must be in [0, 1], got {p}")
+        return nn.Dropout(p)
+    children = OrderedDict((name, _build(child, f"{where}.{name}"))
+                           for name, child in spec["children"])
+    if kind == "Sequential":
+        return nn.Sequential(children)
+    if list(children) != [str(i) for i in range(len(children))]:
+        raise ModelFileError(f"load: {where}: an MLP's layers must be named 0, 1, 2, ...")
+    hidden = spec["hidden"]
+    if not isinstance(hidden, list):
+        raise ModelFileError(f"load: {where}: hidden must be a list of ints")
+    model = nn.MLP.__new__(nn.MLP)
+    nn.Sequential.__init__(model, children)
+    model.in_features = _int(spec["in_features"], where, "in_features")
+    model.hidden = tuple(_int(h, where, "hidden size") for h in hidden)
+    model.out_features = _int(spec["out_features"], where, "out_features")
+    return model
+
+
+def _finite(value: Any, where: str, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not math.isfinite(value):
+        raise ModelFileError(f"load: {where}: {name} must be a finite number, got {value!r}")
+    return float(value)
