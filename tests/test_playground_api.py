@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from tinygrad_edu import is_grad_enabled
+from tinygrad_edu.nn.linear import Linear
 from tinygrad_edu.playground import main, make_server
-from tinygrad_edu.playground.session import NAN_MESSAGE, SessionStore
-from tinygrad_edu.playground.validate import LIMITS
+from tinygrad_edu.playground.session import NAN_MESSAGE, Session, SessionStore
+from tinygrad_edu.playground.validate import LIMITS, Config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,8 +195,8 @@ def test_learning_rate_change_affects_the_next_steps(client):
 
 
 def test_nan_is_reported_and_training_stops(client):
-    # Coordinates near 1e200 through ReLUs overflow the second layer: the loss becomes NaN.
-    csv = "x1,x2,label\n" + "".join(f"{(-1) ** i * 1e200},{i * 1e199},{i % 2}\n"
+    # Coordinates of a million through ReLUs and SGD at lr 1: float32 overflows, loss is NaN.
+    csv = "x1,x2,label\n" + "".join(f"{(-1) ** i * 1e6},{i * 2.5e4},{i % 2}\n"
                                     for i in range(40))
     sid = client.ok("POST", "/api/session", {"dataset": "csv", "csv": csv, "activation": "relu",
                                              "optimizer": "sgd", "lr": 1.0},
@@ -218,6 +220,32 @@ def test_csv_upload_round_trip(client):
     assert len(r["points"]["train"]["x"]) == 24 and len(r["points"]["test"]["x"]) == 6
     xs = sorted(x for x, _ in r["points"]["train"]["x"] + r["points"]["test"]["x"])
     assert xs == sorted(i / 10 for i in range(30))
+
+
+def test_a_step_stops_at_its_time_budget(client, monkeypatch):
+    # With no time to spare, a request still trains one epoch, and no more.
+    monkeypatch.setitem(LIMITS, "max_seconds_per_request", 0.0)
+    sid = client.ok("POST", "/api/session", {"points": 40}, status=201)["state"]["session"]
+    r = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 50, "frame": False})
+    assert len(r["history"]) == 1 and r["state"]["epoch"] == 1
+
+
+def test_frames_are_computed_under_no_grad(monkeypatch):
+    seen = []
+    forward = Linear.forward
+
+    def spy(self, x):
+        seen.append(is_grad_enabled())
+        return forward(self, x)
+
+    monkeypatch.setattr(Linear, "forward", spy)
+    session = Session("t", Config(points=40, hidden=[3]))
+    seen.clear()
+    session.frame()
+    assert seen and not any(seen)                   # frames record no graph
+    seen.clear()
+    session.step(1, 10.0)
+    assert any(seen)                                # training does
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -257,6 +285,8 @@ def test_csv_upload_round_trip(client):
     ({"dataset": "csv", "csv": "".join(f"{i},1,{i % 2}\n" for i in range(2001))},
      "more than 2000 data rows"),
     ({"dataset": "csv", "csv": 12}, "csv must be the text"),
+    ({"dataset": "csv", "csv": "".join(f"{i}e7,1,{i % 2}\n" for i in range(9))},
+     "keep them within 1e+06"),
     ([1, 2, 3], "expected a JSON object"),
     ("spiral", "expected a JSON object"),
 ])

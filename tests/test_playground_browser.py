@@ -134,10 +134,10 @@ def test_step_reset_and_url_state(page, server):
 
 
 def test_nan_is_named_on_the_page(page, server, tmp_path):
-    # Coordinates near 1e200 through ReLUs overflow the second layer: the loss becomes NaN.
+    # Coordinates of a million through ReLUs and SGD at lr 1: float32 overflows, loss is NaN.
     csv = tmp_path / "huge.csv"
     csv.write_text("x1,x2,label\n" + "".join(
-        f"{(-1) ** i * 1e200},{i * 1e199},{i % 2}\n" for i in range(40)))
+        f"{(-1) ** i * 1e6},{i * 2.5e4},{i % 2}\n" for i in range(40)))
     _ready(page, server.url + "?optimizer=sgd&lr=1&activation=relu")
     page.get_by_test_id("csv-file").set_input_files(str(csv))
     page.wait_for_function("document.querySelector('[data-testid=dataset-csv]')"
@@ -156,8 +156,8 @@ def test_xor_step_through_shows_the_worked_example(page, server):
     page.get_by_test_id("mode-xor").click()
     page.wait_for_function("location.search.includes('mode=xor')")
     page.get_by_test_id("xor-load-example").click()
-    page.wait_for_function("document.querySelector('[data-testid=xor-where]').textContent"
-                           " === 'step 0 of 25'")
+    page.wait_for_function("!document.body.dataset.xorBusy && document.querySelector("
+                           "'[data-testid=xor-where]').textContent === 'step 0 of 25'")
     page.get_by_test_id("xor-forward").click()
     steps = page.get_by_test_id("xor-steps").locator("li")
     steps.first.wait_for()

@@ -22,7 +22,7 @@ from .validate import LIMITS, BadRequest, Config
 __all__ = ["Session", "SessionStore", "NAN_MESSAGE"]
 
 BOUNDARY_RES = 64          # decision-boundary heatmap: BOUNDARY_RES x BOUNDARY_RES cells
-NEURON_RES = 20            # each neuron's mini heatmap
+NEURON_RES = 20            # each neuron's mini heatmap (12 for big networks: smaller frames)
 NAN_MESSAGE = "loss is NaN: lower the learning rate, then press Reset"
 RISING_FACTOR = 2.0        # a train loss this many times its starting value counts as diverging
 DATA_KEYS = ("dataset", "noise", "points", "test_size", "seed", "csv")
@@ -89,6 +89,11 @@ class Session:
         X, y = make_data(self.cfg)
         if len(X) < 4:
             raise BadRequest(f"the dataset has {len(X)} rows; at least 4 are needed")
+        biggest = float(np.abs(X).max())
+        if biggest > LIMITS["max_abs_feature"]:
+            raise BadRequest(f"the data has a coordinate of size {biggest:.3g}; the network "
+                             f"computes in float32, so keep them within "
+                             f"{LIMITS['max_abs_feature']:g} (scale the data first)")
         labels = set(np.unique(y).tolist())
         if not labels <= {0.0, 1.0}:
             raise BadRequest(f"the playground classifies two classes, labelled 0 and 1; the "
@@ -187,13 +192,14 @@ class Session:
         """Output probability over a grid, every neuron's activation map, and the weights."""
         with np.errstate(all="ignore"):
             prob = self.trainer.layer_outputs(_grid(self.extent, BOUNDARY_RES))[-1]
-            layers = self.trainer.layer_outputs(_grid(self.extent, NEURON_RES))
+            res = NEURON_RES if sum(self.cfg.hidden) <= 64 else 12
+            layers = self.trainer.layer_outputs(_grid(self.extent, res))
             weights = self.trainer.weights()
         return {
             "epoch": self.epoch,
             "extent": self.extent,
             "boundary": {"res": BOUNDARY_RES, "p": _r(prob.reshape(-1), 3)},
-            "neurons": {"res": NEURON_RES,
+            "neurons": {"res": res,
                         "layers": [[_r(layer[:, j], 2) for j in range(layer.shape[1])]
                                    for layer in layers]},
             "weights": [{"w": _r(W), "b": _r(b)} for W, b in weights],

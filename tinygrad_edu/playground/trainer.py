@@ -1,117 +1,80 @@
 """The playground's one link to the engine: build, train, evaluate and probe a model.
 
-TEMPORARY: a hand-written numpy MLP stands in until tinygrad_edu.nn / optim / train land;
-only this module changes when they do.
+The model is an ``nn.MLP`` of the Tensor engine; an epoch is ``train.train_epoch``, the same
+code `fit` runs, and the numbers on the page come from ``train.evaluate``. Frames (the
+output and every neuron over a grid of points) are computed under ``no_grad``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import no_grad
+from ..nn.linear import Linear
+from ..nn.loss import BCEWithLogitsLoss, MSELoss
+from ..nn.mlp import MLP
+from ..optim import SGD, Adam
+from ..tensor import Tensor
+from ..train import evaluate, train_epoch
 from .validate import Config
 
 __all__ = ["Trainer"]
 
 
-def _act(name: str, z: np.ndarray) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(z, 0)
-    if name == "tanh":
-        return np.tanh(z)
-    return 1 / (1 + np.exp(-z))
-
-
-def _dact(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    if name == "relu":
-        return (z > 0).astype(z.dtype)
-    if name == "tanh":
-        return 1 - a * a
-    return a * (1 - a)
-
-
 class Trainer:
-    """A 2 -> hidden -> 1 network with one logit out, its loss and its optimizer."""
+    """A 2 -> hidden -> 1 network, its loss and its optimizer, as the settings describe.
+
+    BCE trains the raw output (a logit) with ``BCEWithLogitsLoss``; MSE puts a sigmoid on
+    the output and compares that probability with the 0/1 label, so both report the same
+    kind of number on the page: the probability of class 1.
+    """
 
     def __init__(self, cfg: Config) -> None:
-        rng = np.random.default_rng(cfg.seed)
-        sizes = [2, *cfg.hidden, 1]
-        self.W, self.b = [], []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            bound = 1 / np.sqrt(fan_in)
-            self.W.append(rng.uniform(-bound, bound, (fan_out, fan_in)))
-            self.b.append(rng.uniform(-bound, bound, fan_out))
-        self.activation = cfg.activation
-        self.loss = cfg.loss
-        self.optimizer = cfg.optimizer
-        self.lr = cfg.lr
-        self.l2 = cfg.l2
-        self.t = 0
-        self.m = [np.zeros_like(p) for p in self.W + self.b]
-        self.v = [np.zeros_like(p) for p in self.W + self.b]
+        self.mse = cfg.loss == "mse"
+        self.model = MLP(2, list(cfg.hidden), 1, activation=cfg.activation,
+                         out_activation="sigmoid" if self.mse else None, seed=cfg.seed)
+        self.loss = MSELoss() if self.mse else BCEWithLogitsLoss()
+        params = self.model.parameters()
+        if cfg.optimizer == "adam":
+            self.optimizer = Adam(params, lr=cfg.lr, weight_decay=cfg.l2)
+        else:
+            momentum = 0.9 if cfg.optimizer == "momentum" else 0.0
+            self.optimizer = SGD(params, lr=cfg.lr, momentum=momentum, weight_decay=cfg.l2)
+        self.linears = [m for m in self.model if isinstance(m, Linear)]
 
     def set_hyper(self, lr: float, l2: float) -> None:
-        self.lr, self.l2 = lr, l2
-
-    def _forward(self, X):
-        zs, acts = [], [X]
-        a = X
-        for i, (W, b) in enumerate(zip(self.W, self.b)):
-            z = a @ W.T + b
-            a = z if i == len(self.W) - 1 else _act(self.activation, z)
-            zs.append(z)
-            acts.append(a)
-        return zs, acts
-
-    def _loss(self, logit, y):
-        p = 1 / (1 + np.exp(-logit))
-        if self.loss == "bce":
-            loss = np.mean(np.maximum(logit, 0) - logit * y + np.log1p(np.exp(-np.abs(logit))))
-            dlogit = (p - y) / len(y)
-        else:
-            loss = np.mean((p - y) ** 2)
-            dlogit = 2 * (p - y) * p * (1 - p) / len(y)
-        return loss, dlogit
+        """Change the learning rate and L2 mid-run, as PyTorch's ``param_groups`` allow."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+            group["weight_decay"] = l2
 
     def train_epoch(self, X: np.ndarray, y: np.ndarray, batch_size: int,
                     rng: np.random.Generator) -> None:
-        from .. import data
-        for Xb, yb in data.batches(X, y, batch_size, seed=rng):
-            zs, acts = self._forward(Xb)
-            _, g = self._loss(zs[-1], yb)
-            grads_W, grads_b = [], []
-            for i in range(len(self.W) - 1, -1, -1):
-                grads_W.insert(0, g.T @ acts[i])
-                grads_b.insert(0, g.sum(0))
-                if i > 0:
-                    g = (g @ self.W[i]) * _dact(self.activation, zs[i - 1], acts[i])
-            self._update(self.W + self.b, grads_W + grads_b)
-
-    def _update(self, params, grads):
-        self.t += 1
-        for k, (p, g) in enumerate(zip(params, grads)):
-            g = g + self.l2 * p
-            if self.optimizer == "sgd":
-                p -= self.lr * g
-            elif self.optimizer == "momentum":
-                self.m[k] = 0.9 * self.m[k] + g
-                p -= self.lr * self.m[k]
-            else:
-                self.m[k] = 0.9 * self.m[k] + 0.1 * g
-                self.v[k] = 0.999 * self.v[k] + 0.001 * g * g
-                mh = self.m[k] / (1 - 0.9 ** self.t)
-                vh = self.v[k] / (1 - 0.999 ** self.t)
-                p -= self.lr * mh / (np.sqrt(vh) + 1e-8)
+        """One epoch of mini-batch steps; raises FloatingPointError if the loss turns NaN."""
+        train_epoch(self.model, X, y, self.loss, self.optimizer, batch_size, rng)
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        zs, _ = self._forward(X)
-        loss, _ = self._loss(zs[-1], y)
-        acc = float(np.mean((zs[-1] > 0) == (y > 0.5)))
-        return float(loss), acc
+        loss, acc = evaluate(self.model, X, y, self.loss)
+        return float(loss), float(acc if acc is not None else 0.0)
 
     def layer_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """Each hidden layer's activations (n, units), then the output probability (n, 1)."""
-        zs, acts = self._forward(X)
-        return acts[1:-1] + [1 / (1 + np.exp(-zs[-1]))]
+        dtype = self.linears[0].weight.data.dtype
+        h = Tensor(np.asarray(X, dtype=dtype))
+        out: list[np.ndarray] = []
+        with no_grad():
+            modules = list(self.model)
+            for i, m in enumerate(modules):
+                h = m(h)
+                # A hidden layer's output is its activation's: the module after its Linear.
+                if i > 0 and isinstance(modules[i - 1], Linear) and not isinstance(m, Linear) \
+                        and modules[i - 1] is not self.linears[-1]:
+                    out.append(h.numpy().astype(np.float64))
+        final = h.numpy().astype(np.float64)
+        prob = final if self.mse else 1 / (1 + np.exp(-final))
+        return out + [prob]
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [(W.copy(), b.copy()) for W, b in zip(self.W, self.b)]
+        """Each Linear's (weight (out, in), bias (out,)) as float64 copies."""
+        return [(lin.weight.data.astype(np.float64),
+                 lin.bias.data.astype(np.float64)) for lin in self.linears]

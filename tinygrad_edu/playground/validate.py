@@ -27,6 +27,7 @@ LIMITS = {
     "max_body_bytes": 512 * 1024,      # any request body
     "max_csv_bytes": 256 * 1024,       # an uploaded CSV, inside the body
     "max_csv_rows": 2000,
+    "max_abs_feature": 1e6,            # larger coordinates overflow float32 as they train
     "min_points": 10,
     "max_points": 2000,                # generated points, train + test
     "max_layers": 6,                   # hidden layers

@@ -413,7 +413,7 @@ function curve(cv, title, lines, yRange) {
 
 // ---------------------------------------------------------------------------- XOR step-through
 
-const xor = { params: null, trace: null, pos: 0 };
+const xor = { params: null, trace: null, pos: 0, requests: 0 };
 
 function xorReadParams() {
   const p = JSON.parse(JSON.stringify(xor.params));
@@ -438,9 +438,14 @@ function xorShowParams() {
   $("#xor-lr").value = xor.params.lr;
 }
 
+// `params` may be a promise (the worked example being fetched). Only the latest request's
+// answer is shown; data-xor-busy on <body> says one is in flight (tests wait for it).
 async function xorTrace(params) {
+  const ticket = ++xor.requests;
+  document.body.dataset.xorBusy = "1";
   try {
-    const r = await api("POST", "/api/xor/trace", params);
+    const r = await api("POST", "/api/xor/trace", await params);
+    if (ticket !== xor.requests) return;
     xor.params = r.params;
     xor.trace = r;
     xor.pos = 0;
@@ -448,8 +453,11 @@ async function xorTrace(params) {
     xorShowParams();
     xorRender();
   } catch (e) {
+    if (ticket !== xor.requests) return;
     $("#xor-alert").hidden = false;
     $("#xor-alert").textContent = e.message;
+  } finally {
+    if (ticket === xor.requests) document.body.dataset.xorBusy = "";
   }
 }
 
@@ -530,10 +538,7 @@ function xorDiagram(shown, cur) {
 }
 
 function wireXor() {
-  $("#xor-load-example").onclick = async () => {
-    const ex = await api("GET", "/api/xor/example");
-    await xorTrace(ex);
-  };
+  $("#xor-load-example").onclick = () => xorTrace(api("GET", "/api/xor/example"));
   $("#xor-random").onclick = () => {
     const r = () => +(Math.random() * 2 - 1).toFixed(2);
     const p = xorReadParams();
