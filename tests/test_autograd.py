@@ -17,7 +17,6 @@ def test_chain_of_200k_ops_backpropagates_without_recursion():
     y = x
     for _ in range(100_000):  # 200,000 ops: a multiply and an add each round
         y = y * 1.00001 + 0.0
-    assert len(topological_order(y)) == 200_001
     y.backward()
     assert x.grad == pytest.approx(1.00001**100_000, rel=1e-9)
     del y  # freeing a 200k-long chain must not overflow the C stack either
