@@ -2,16 +2,18 @@
 
 The same idea as `Value`, one array at a time: each op computes its result with numpy
 and, beside it, a closure ``backward(grad)`` that adds each input's share of ``grad``.
-Broadcasting in a forward pass copies values along new or size-1 axes, so the backward
-pass must sum the gradient back over those axes: `unbroadcast` does that, for every op.
 
-This file holds the class, construction, arithmetic and matmul; tensor_math.py holds
-elementwise functions and reductions, tensor_shape.py reshaping and indexing.
+This file holds the class, construction and the graph plumbing (making an op's output,
+accumulating gradients, backward). The ops live beside it, mixed into the class:
+tensor_arith.py arithmetic and matmul, tensor_math.py elementwise functions, comparisons
+and reductions, tensor_shape.py reshaping and indexing. (One-node layers and losses,
+such as ``linear`` and ``cross_entropy``, are in nn/functional.py.)
 """
 
 from __future__ import annotations
 
 import numbers
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from . import autograd
 from .autograd import AnomalyError, _mode
+from .tensor_arith import ArithOps, unbroadcast
 from .tensor_math import MathOps
 from .tensor_shape import ShapeOps
 
@@ -27,32 +30,28 @@ __all__ = ["Tensor", "unbroadcast"]
 DTypeLike = Any
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum `grad` down to `shape`, undoing numpy broadcasting.
-
-    Broadcasting (3,) against (2, 3) repeats the (3,) row twice, so its gradient is
-    the sum of the two rows' gradients: sum the added leading axes, then every axis
-    that was 1 in `shape` but is wider in `grad`.
-    """
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if ones:
-        grad = grad.sum(axis=ones, keepdims=True)
-    return grad
-
-
 def _default_dtype(data: Any, arr: np.ndarray) -> np.dtype:
-    # PyTorch's rule: Python floats (and lists of them) become float32; arrays keep theirs.
-    if not isinstance(data, (np.ndarray, np.generic)) and arr.dtype == np.float64:
+    # PyTorch's rule: Python floats (and lists of them) become float32, Python ints int64;
+    # numpy arrays and numpy scalars keep their dtype.
+    if isinstance(data, (np.ndarray, np.generic)):
+        return arr.dtype
+    if arr.dtype.kind == "f":
         return np.dtype(np.float32)
+    if arr.dtype.kind in "iu":
+        return np.dtype(np.int64)
     return arr.dtype
 
 
-class Tensor(MathOps, ShapeOps):
+class _GradState(threading.local):
+    # A gradient whose shape differs from its tensor's, noticed by `_accumulate` and
+    # reported (naming the op) by `_check_grads`, which the driver runs after each closure.
+    bad: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+
+
+_state = _GradState()
+
+
+class Tensor(ArithOps, MathOps, ShapeOps):
     """An n-dimensional array that records the ops on it, so it can backpropagate.
 
     >>> x = Tensor([[1.0, 2.0]], requires_grad=True)
@@ -67,16 +66,21 @@ class Tensor(MathOps, ShapeOps):
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: DTypeLike = None,
                  label: str = "") -> None:
+        """Copy `data` (a number, nested lists, an ndarray or a Tensor) into a new leaf tensor.
+
+        Like ``torch.tensor`` it copies, so updating this tensor in place never changes
+        the array it came from; `detach()` is the way to share data.
+        """
         if isinstance(data, Tensor):
             data = data.data
         elif type(data).__name__ == "Value":
             raise TypeError("Tensor(...): cannot build a Tensor from a Value; use Value.data")
         try:
-            arr = np.asarray(data, dtype=dtype)
+            arr = np.array(data, dtype=dtype)
         except (ValueError, TypeError) as e:
             raise TypeError(f"Tensor(...): cannot make an array of {type(data).__name__}: {e}") \
                 from None
-        if arr.dtype == object or arr.dtype.kind in "USV":
+        if arr.dtype == object or arr.dtype.kind in "USVM":
             raise TypeError(f"Tensor(...): data must be numbers, got dtype {arr.dtype}")
         if dtype is None:
             arr = arr.astype(_default_dtype(data, arr), copy=False)
@@ -89,6 +93,14 @@ class Tensor(MathOps, ShapeOps):
         self._op = ""
         if requires_grad:
             self.requires_grad_(True)
+
+    @staticmethod
+    def _wrap(arr: np.ndarray) -> Tensor:
+        """A leaf around `arr` itself (no copy, no checks): for results and constants."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.requires_grad, t.label = arr, None, False, ""
+        t._prev, t._backward, t._op = (), None, ""
+        return t
 
     # ---- basics ------------------------------------------------------------------------
     @property
@@ -135,23 +147,28 @@ class Tensor(MathOps, ShapeOps):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf tensor as a parameter (or input) whose gradient we want."""
-        if requires_grad and self.data.dtype.kind not in "f":
+        if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad, got {self.data.dtype}"
                             " (make it with floats, e.g. [1.0, 2.0], or dtype='float32')")
-        if not self.is_leaf:
-            raise RuntimeError("requires_grad_: only leaf tensors can change it; use .detach()")
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError("requires_grad_(False): only leaf tensors can change it; "
+                               "use .detach() to cut a result off the graph")
         self.requires_grad = requires_grad
         return self
 
     def detach(self) -> Tensor:
         """The same data (shared, not copied) cut off from the graph."""
-        return Tensor(self.data, dtype=self.data.dtype)
+        return Tensor._wrap(self.data)
 
     def numpy(self) -> np.ndarray:
+        """The data itself (shared, as in PyTorch); refused while the tensor requires grad."""
         if self.requires_grad:
-            raise RuntimeError("numpy(): this tensor requires grad; use tensor.detach().numpy() "
-                               "(as in PyTorch), or .data")
+            raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; use "
+                               "tensor.detach().numpy() (as in PyTorch), or .data")
         return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
@@ -164,6 +181,9 @@ class Tensor(MathOps, ShapeOps):
 
     def __float__(self) -> float:
         return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -179,39 +199,56 @@ class Tensor(MathOps, ShapeOps):
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad, out.label, out._op = None, "", op
-        if _mode.grad_enabled and any(p.requires_grad for p in parents):
-            out.requires_grad, out._prev, out._backward = True, parents, backward
-        else:
-            out.requires_grad, out._prev, out._backward = False, (), None
+        out.requires_grad, out._prev, out._backward = False, (), None
+        if _mode.grad_enabled:
+            for p in parents:
+                if p.requires_grad:
+                    out.requires_grad, out._prev, out._backward = True, parents, backward
+                    break
         if _mode.anomaly and out.data.dtype.kind == "f" and not np.isfinite(out.data).all():
             shapes = ", ".join(str(p.shape) for p in parents)
             raise AnomalyError(f"{op}: forward produced nan or inf from inputs of shape {shapes}")
         return out
 
     def _accumulate(self, grad: np.ndarray) -> None:
-        if grad.dtype != self.data.dtype:
-            grad = grad.astype(self.data.dtype)
+        """Add `grad` (d loss / d self) into ``self.grad``.
+
+        The engine never writes into a stored gradient (a second contribution makes a
+        new array), so a closure may pass its upstream array on without copying it.
+        """
+        data = self.data
+        if type(grad) is not np.ndarray or grad.dtype != data.dtype:
+            grad = np.asarray(grad, dtype=data.dtype)
+        if grad.shape != data.shape:  # reported by _check_grads, which knows the op
+            _state.bad = (grad.shape, data.shape)
+            return
         if self.grad is None:
-            # copy: the same upstream array may be handed to several inputs
-            self.grad = np.array(grad, copy=True)
+            # a leaf's grad is the user's to read and edit: give it a plain, writeable array
+            if self._backward is None and not (grad.flags.c_contiguous and grad.flags.writeable):
+                grad = grad.copy()
+            self.grad = grad
         else:
-            self.grad += grad
+            self.grad = self.grad + grad
 
     def _coerce(self, other: Any, op: str) -> Tensor:
         """Turn the other operand of a binary op into a Tensor (a constant if it is a number)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, numbers.Number):
-            # a Python scalar takes this tensor's float dtype, as in PyTorch
+        kind = type(other)
+        if kind is float or kind is int or kind is bool or isinstance(other, numbers.Number):
+            # as in PyTorch, a Python number takes this tensor's dtype, unless it is a float
+            # meeting an integer tensor (float32) or an int meeting a bool tensor (int64)
             dt = self.data.dtype
-            if dt.kind not in "fc" and isinstance(other, float):
+            if dt.kind in "biu" and isinstance(other, (float, np.floating)):
                 dt = np.dtype(np.float32)
-            return Tensor(np.asarray(other, dtype=dt))
+            elif dt.kind == "b" and not isinstance(other, (bool, np.bool_)):
+                dt = np.dtype(np.int64)
+            return Tensor._wrap(np.asarray(other, dtype=dt))
         if isinstance(other, (np.ndarray, list, tuple)):
             return Tensor(other)
-        if type(other).__name__ == "Value":
+        if kind.__name__ == "Value":
             raise TypeError(f"{op}: cannot mix Tensor and Value; use Tensor(v.data) or Value ops")
-        raise TypeError(f"{op}: unsupported operand of type {type(other).__name__}")
+        raise TypeError(f"{op}: unsupported operand of type {kind.__name__}")
 
     def backward(self, grad: Any = None) -> None:
         """Fill ``.grad`` of every leaf that requires grad with d(self)/d(leaf).
@@ -228,169 +265,14 @@ class Tensor(MathOps, ShapeOps):
                                    f"tensor has shape {self.shape}: reduce it (.sum(), .mean()) "
                                    "or pass backward(grad) of the same shape")
             seed = np.ones_like(self.data)
-        else:
-            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad,
-                              dtype=self.data.dtype)
+        else:  # a copy: the engine keeps the seed as a .grad
+            seed = np.array(grad.data if isinstance(grad, Tensor) else grad,
+                            dtype=self.data.dtype)
             if seed.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {seed.shape} but the tensor has shape "
                                  f"{self.shape}")
+        _state.bad = None
         autograd.backward(self, seed, reset=_reset, after=_check_grads)
-
-    # ---- arithmetic: one closure per op, gradients unbroadcast to each input's shape ------
-    def _binary(self, other: Any, op: str, fn: Callable) -> tuple[Tensor, np.ndarray]:
-        b = self._coerce(other, op)
-        try:
-            return b, fn(self.data, b.data)
-        except ValueError:
-            raise ValueError(f"{op}: shapes {self.shape} and {b.shape} do not broadcast") from None
-
-    def __add__(self, other: Any) -> Tensor:
-        b, out = self._binary(other, "add", np.add)
-        a = self
-        def backward(grad):
-            if a.requires_grad:
-                a._accumulate(unbroadcast(grad, a.shape))
-            if b.requires_grad:
-                b._accumulate(unbroadcast(grad, b.shape))
-        return Tensor._make(out, (a, b), "add", backward)
-
-    def __sub__(self, other: Any) -> Tensor:
-        b, out = self._binary(other, "sub", np.subtract)
-        a = self
-        def backward(grad):
-            if a.requires_grad:
-                a._accumulate(unbroadcast(grad, a.shape))
-            if b.requires_grad:
-                b._accumulate(unbroadcast(-grad, b.shape))
-        return Tensor._make(out, (a, b), "sub", backward)
-
-    def __mul__(self, other: Any) -> Tensor:
-        b, out = self._binary(other, "mul", np.multiply)
-        a = self
-        def backward(grad):                         # d(ab)/da = b, d(ab)/db = a
-            if a.requires_grad:
-                a._accumulate(unbroadcast(grad * b.data, a.shape))
-            if b.requires_grad:
-                b._accumulate(unbroadcast(grad * a.data, b.shape))
-        return Tensor._make(out, (a, b), "mul", backward)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        b, out = self._binary(other, "div", np.true_divide)
-        a = self
-        def backward(grad):                         # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            if a.requires_grad:
-                a._accumulate(unbroadcast(grad / b.data, a.shape))
-            if b.requires_grad:
-                b._accumulate(unbroadcast(-grad * a.data / (b.data * b.data), b.shape))
-        return Tensor._make(out, (a, b), "div", backward)
-
-    def __pow__(self, other: Any) -> Tensor:
-        b, out = self._binary(other, "pow", np.power)
-        a = self
-        def backward(grad):                         # d(a^b)/da = b a^(b-1), d/db = a^b ln a
-            if a.requires_grad:
-                a._accumulate(unbroadcast(grad * b.data * a.data ** (b.data - 1), a.shape))
-            if b.requires_grad:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    # as PyTorch: where a == 0 (and b >= 0) this slope is taken as 0
-                    g = np.where(a.data == 0, 0.0, grad * out * np.log(a.data))
-                b._accumulate(unbroadcast(g, b.shape))
-        return Tensor._make(out, (a, b), "pow", backward)
-
-    def __neg__(self) -> Tensor:
-        a = self
-        def backward(grad):
-            a._accumulate(-grad)
-        return Tensor._make(-self.data, (a,), "neg", backward)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return self._coerce(other, "add") + self
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return self._coerce(other, "sub") - self
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return self._coerce(other, "mul") * self
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return self._coerce(other, "div") / self
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return self._coerce(other, "pow") ** self
-
-    def __matmul__(self, other: Any) -> Tensor:
-        """Matrix product, with numpy's rules for 1-D operands and broadcast batch axes."""
-        b = self._coerce(other, "matmul")
-        a = self
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least 1 dim")
-        k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
-        if k_a != k_b:
-            raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner sizes {k_a} and {k_b} differ")
-        try:
-            out = np.matmul(a.data, b.data)
-        except ValueError:
-            raise ValueError(f"matmul: {a.shape} @ {b.shape}: batch shapes {a.shape[:-2]} and "
-                             f"{b.shape[:-2]} do not broadcast") from None
-        def backward(grad):
-            # treat 1-D operands as a row (a) or a column (b) matrix, as the forward did
-            A = a.data if a.ndim > 1 else a.data[None, :]
-            B = b.data if b.ndim > 1 else b.data[:, None]
-            G = grad if b.ndim > 1 else grad[..., None]
-            G = G if a.ndim > 1 else G[..., None, :]
-            if a.requires_grad:                     # dL/dA = G B^T
-                ga = unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape)
-                a._accumulate(ga.reshape(a.shape))
-            if b.requires_grad:                     # dL/dB = A^T G
-                gb = unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape)
-                b._accumulate(gb.reshape(b.shape))
-        return Tensor._make(out, (a, b), "matmul", backward)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return self._coerce(other, "matmul") @ self
-
-    def matmul(self, other: Any) -> Tensor:
-        return self @ other
-
-    # ---- comparisons: results carry no gradient ----------------------------------------
-    def _compare(self, other: Any, op: str, fn: Callable) -> Tensor:
-        b, out = self._binary(other, op, fn)
-        return Tensor(out)
-
-    def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, "lt", np.less)
-
-    def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, "le", np.less_equal)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, "gt", np.greater)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, "ge", np.greater_equal)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, "eq", np.equal)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, "ne", np.not_equal)
-
-    # ---- dtype casts (differentiable: the gradient is cast back) --------------------------
-    def to(self, dtype: DTypeLike) -> Tensor:
-        dt = np.dtype(dtype)
-        if dt == self.data.dtype:
-            return self
-        a = self
-        def backward(grad):
-            a._accumulate(grad.astype(a.data.dtype))
-        return Tensor._make(self.data.astype(dt), (a,), "to", backward)
-
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
 
 def _reset(node: Tensor) -> None:
     node.grad = None
@@ -398,14 +280,15 @@ def _reset(node: Tensor) -> None:
 
 def _check_grads(node: Tensor) -> None:
     """Run by the driver after each closure: every gradient has its tensor's shape."""
-    for p in node._prev:
-        g = p.grad
-        if g is None:
-            continue
-        if g.shape != p.data.shape:
-            raise RuntimeError(f"{node._op} backward: gradient of shape {g.shape} for an input of "
-                               f"shape {p.data.shape} (a bug in that op's backward)")
-        if _mode.anomaly and not np.isfinite(g).all():
-            shapes = ", ".join(str(q.shape) for q in node._prev)
-            raise AnomalyError(f"{node._op}: backward produced nan or inf in a gradient "
-                               f"(inputs of shape {shapes})")
+    bad = _state.bad
+    if bad is not None:
+        _state.bad = None
+        raise RuntimeError(f"{node._op} backward: gradient of shape {bad[0]} for an input of "
+                           f"shape {bad[1]} (a bug in that op's backward: a gradient must have "
+                           "the shape of its input; see unbroadcast)")
+    if _mode.anomaly:
+        for p in node._prev:
+            if p.grad is not None and not np.isfinite(p.grad).all():
+                shapes = ", ".join(str(q.shape) for q in node._prev)
+                raise AnomalyError(f"{node._op}: backward produced nan or inf in a gradient "
+                                   f"(inputs of shape {shapes})")

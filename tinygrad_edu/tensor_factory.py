@@ -26,14 +26,14 @@ def rng(seed: Seed = None) -> np.random.Generator:
 def _shape(shape: tuple) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+    if any(not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0 for n in shape):
         raise ValueError(f"shape must be non-negative integers, got {shape}")
     return tuple(int(n) for n in shape)
 
 
 def _new(arr: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
-    return Tensor(arr.astype(np.float32 if dtype is None else dtype, copy=False),
-                  requires_grad=requires_grad)
+    t = Tensor._wrap(arr.astype(np.float32 if dtype is None else dtype, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -44,8 +44,13 @@ def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _new(np.ones(_shape(shape)), dtype, requires_grad)
 
 
-def full(shape: tuple[int, ...], fill_value: float, dtype: Any = None,
+def full(shape: int | tuple[int, ...], fill_value: float, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
+    """Like torch.full: the dtype follows the fill value (float32, int64 or bool)."""
+    if dtype is None and isinstance(fill_value, (bool, np.bool_)):
+        dtype = np.bool_
+    elif dtype is None and isinstance(fill_value, (int, np.integer)):
+        dtype = np.int64
     return _new(np.full(_shape((shape,)), fill_value), dtype, requires_grad)
 
 

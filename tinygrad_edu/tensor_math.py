@@ -1,4 +1,4 @@
-"""Tensor ops, part 2: elementwise functions, reductions, and the softmax family.
+"""Tensor ops, part 2: elementwise functions, comparisons, reductions, the softmax family.
 
 Each method is forward and backward side by side; `Tensor` inherits them from `MathOps`.
 A reduction's backward spreads the gradient back over the axes it removed.
@@ -6,9 +6,13 @@ A reduction's backward spreads the gradient back over the axes it removed.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .tensor_arith import unbroadcast
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -17,18 +21,20 @@ Axis = int | tuple[int, ...] | None
 
 
 def _axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
-    """Normalise an axis argument (int, tuple, negative or None = all) to sorted positives."""
+    """Normalise an axis argument (int, tuple, negative or None = all) to sorted positives.
+
+    As in PyTorch, a 0-d tensor accepts axis 0 or -1 (and reduces over nothing)."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for ax in axes:
-        if not -ndim <= ax < max(ndim, 1):
+        if not -max(ndim, 1) <= ax < max(ndim, 1):
             raise ValueError(f"{op}: axis {ax} is out of range for a tensor with {ndim} dims")
         out.append(int(ax) % max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: axis {axis} repeats an axis")
-    return tuple(sorted(out))
+    return tuple(sorted(out)) if ndim else ()
 
 
 def _pick(axis: Axis, dim: Axis, keepdims: bool, keepdim: bool | None) -> tuple[Axis, bool]:
@@ -36,13 +42,20 @@ def _pick(axis: Axis, dim: Axis, keepdims: bool, keepdim: bool | None) -> tuple[
     return (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
 
 
-def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """Put the reduced axes back as size 1, so the gradient broadcasts over the input."""
-    return grad if keepdims else np.expand_dims(grad, axes)
+def _kept(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """`shape` with the reduced axes kept as size 1: the reduced grad broadcasts from it."""
+    return tuple([1 if i in axes else n for i, n in enumerate(shape)])
+
+
+def _spread(grad: np.ndarray, kept: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """A new array of `shape` holding the reduced `grad` copied along the reduced axes."""
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad.reshape(kept)
+    return out
 
 
 class MathOps:
-    """Elementwise math and reductions, mixed into `Tensor`."""
+    """Elementwise math, comparisons and reductions, mixed into `Tensor`."""
 
     __slots__ = ()
 
@@ -60,13 +73,27 @@ class MathOps:
         use `detect_anomaly()` to find where such values first appear."""
         a = self
         def backward(grad):                         # d(ln x)/dx = 1/x
-            a._accumulate(grad / a.data)
-        return self._make(np.log(self.data), (a,), "log", backward)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a._accumulate(grad / a.data)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._make(np.log(self.data), (a,), "log", backward)
+
+    def log1p(self) -> Tensor:
+        """ln(1 + x), accurate for tiny x."""
+        a = self
+        def backward(grad):                         # 1 / (1 + x)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a._accumulate(grad / (1 + a.data))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._make(np.log1p(self.data), (a,), "log1p", backward)
 
     def sqrt(self) -> Tensor:
-        a, s = self, np.sqrt(self.data)
+        a = self
+        with np.errstate(invalid="ignore"):
+            s = np.sqrt(self.data)
         def backward(grad):                         # d(sqrt x)/dx = 1 / (2 sqrt x)
-            a._accumulate(grad * 0.5 / s)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a._accumulate(grad * 0.5 / s)
         return self._make(s, (a,), "sqrt", backward)
 
     def tanh(self) -> Tensor:
@@ -89,9 +116,10 @@ class MathOps:
         a, pos = self, self.data > 0
         def backward(grad):
             a._accumulate(grad * pos)
-        return self._make(self.data * pos, (a,), "relu", backward)
+        return self._make(np.maximum(self.data, 0), (a,), "relu", backward)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x for x > 0, else negative_slope * x (slope at 0: negative_slope, as PyTorch)."""
         a = self
         k = np.where(self.data > 0, 1.0, negative_slope).astype(self.data.dtype)
         def backward(grad):
@@ -129,39 +157,84 @@ class MathOps:
     def minimum(self, other: Any) -> Tensor:
         return minimum(self, other)
 
+    # ---- comparisons: results are bool tensors that carry no gradient -----------------
+    def _compare(self, other: Any, op: str, fn: Callable) -> Tensor:
+        return self._wrap(self._binary(other, op, fn)[1])
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, "lt", np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, "le", np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, "gt", np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, "ge", np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "eq", np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "ne", np.not_equal)
+
+    # ---- dtype casts (differentiable between float dtypes: the gradient is cast back) -----
+    def to(self, dtype: Any) -> Tensor:
+        dt = np.dtype(dtype)
+        if dt == self.data.dtype:
+            return self
+        if dt.kind != "f":                          # an int or bool result has no gradient
+            return self._wrap(self.data.astype(dt))
+        a = self
+        def backward(grad):
+            a._accumulate(grad.astype(a.data.dtype))
+        return self._make(self.data.astype(dt), (a,), "to", backward)
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
     # ---- reductions ------------------------------------------------------------------
     def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
             keepdim: bool | None = None) -> Tensor:
         axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-        a, axes = self, _axes(axis, self.ndim, "sum")
+        a, axes = self, _axes(axis, self.data.ndim, "sum")
+        kept = _kept(self.data.shape, axes)
         def backward(grad):                         # every input element counted once
-            a._accumulate(np.broadcast_to(_expand(grad, axes, keepdims), a.shape))
+            a._accumulate(_spread(grad, kept, a.data.shape))
         return self._make(self.data.sum(axis=axes, keepdims=keepdims), (a,), "sum", backward)
 
     def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
              keepdim: bool | None = None) -> Tensor:
         axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-        a, axes = self, _axes(axis, self.ndim, "mean")
-        n = int(np.prod([self.shape[i] for i in axes]))
+        a, axes = self, _axes(axis, self.data.ndim, "mean")
+        kept = _kept(self.data.shape, axes)
+        n = math.prod([self.data.shape[i] for i in axes])
         def backward(grad):                         # each element weighs 1/n
-            a._accumulate(np.broadcast_to(_expand(grad, axes, keepdims) / n, a.shape))
+            a._accumulate(_spread(grad / n, kept, a.data.shape))
         return self._make(self.data.mean(axis=axes, keepdims=keepdims), (a,), "mean", backward)
 
     def _extreme(self, axis: Axis, keepdims: bool, op: str, fn: Any) -> Tensor:
-        a, axes = self, _axes(axis, self.ndim, op)
+        a, axes = self, _axes(axis, self.data.ndim, op)
         if self.data.size == 0:
             raise ValueError(f"{op}: cannot reduce an empty tensor of shape {self.shape}")
         m = fn(self.data, axis=axes, keepdims=True)
+        kept = m.shape
         def backward(grad):
             # ties share the gradient equally (PyTorch's rule for amax/amin and full max())
             hit = a.data == m
-            a._accumulate(hit * (_expand(grad, axes, keepdims) / hit.sum(axis=axes, keepdims=True)))
-        out = m if keepdims else np.squeeze(m, axis=axes)
+            share = grad.reshape(kept) / hit.sum(axis=axes, keepdims=True)
+            a._accumulate(hit * share)
+        out = m if keepdims else m.reshape([n for i, n in enumerate(m.shape) if i not in axes])
         return self._make(out, (a,), op, backward)
 
     def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
             keepdim: bool | None = None) -> Tensor:
-        """Largest element(s). Ties split the gradient equally, like torch.amax."""
+        """Largest element(s). Ties split the gradient equally, like torch.amax (torch.max
+        with a dim returns indices too and sends the whole gradient to one of them)."""
         return self._extreme(*_pick(axis, dim, keepdims, keepdim), "max", np.max)
 
     def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -169,25 +242,33 @@ class MathOps:
         """Smallest element(s). Ties split the gradient equally, like torch.amin."""
         return self._extreme(*_pick(axis, dim, keepdims, keepdim), "min", np.min)
 
+    amax, amin = max, min
+
     def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1, *,
             dim: Axis = None, keepdim: bool | None = None) -> Tensor:
         """Variance with PyTorch's default Bessel correction (divide by n - 1), not numpy's n."""
         axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-        a, axes = self, _axes(axis, self.ndim, "var")
-        n = int(np.prod([self.shape[i] for i in axes]))
+        a, axes = self, _axes(axis, self.data.ndim, "var")
+        kept = _kept(self.data.shape, axes)
+        n = math.prod([self.data.shape[i] for i in axes])
         centered = self.data - self.data.mean(axis=axes, keepdims=True)
         denom = max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = (centered * centered).sum(axis=axes, keepdims=keepdims) / denom
         def backward(grad):                         # d/dx_i = 2 (x_i - mean) / (n - c)
-            a._accumulate(_expand(grad, axes, keepdims) * 2 * centered / denom)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a._accumulate(grad.reshape(kept) * 2 * centered / denom)
         return self._make(out, (a,), "var", backward)
 
-    def argmax(self, axis: int | None = None) -> Tensor:
-        return type(self)(np.argmax(self.data, axis=axis))
+    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
+        return self._wrap(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)))
 
-    def argmin(self, axis: int | None = None) -> Tensor:
-        return type(self)(np.argmin(self.data, axis=axis))
+    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
+        return self._wrap(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)))
 
     def any(self) -> bool:
         return bool(self.data.any())
@@ -199,20 +280,23 @@ class MathOps:
     def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
                   keepdim: bool | None = None) -> Tensor:
         axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-        a, axes = self, _axes(axis, self.ndim, "logsumexp")
+        a, axes = self, _axes(axis, self.data.ndim, "logsumexp")
         m = np.max(self.data, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         e = np.exp(self.data - m)
         s = e.sum(axis=axes, keepdims=True)
-        out = np.log(s) + m
+        with np.errstate(divide="ignore"):
+            out = np.log(s) + m
+        kept = out.shape
         def backward(grad):                         # d lse / dx_i = softmax_i
-            a._accumulate(_expand(grad, axes, keepdims) * (e / s))
-        return self._make(out if keepdims else np.squeeze(out, axis=axes), (a,), "logsumexp",
-                          backward)
+            a._accumulate(grad.reshape(kept) * (e / s))
+        if not keepdims:
+            out = out.reshape([n for i, n in enumerate(kept) if i not in axes])
+        return self._make(out, (a,), "logsumexp", backward)
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
-        a, (ax,) = self, _axes(axis, self.ndim, "softmax")
+        a, ax = self, _axes(axis, self.data.ndim, "softmax")
         e = np.exp(self.data - self.data.max(axis=ax, keepdims=True))
         s = e / e.sum(axis=ax, keepdims=True)
         def backward(grad):                         # s * (g - sum(g s))
@@ -221,56 +305,57 @@ class MathOps:
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
-        a, (ax,) = self, _axes(axis, self.ndim, "log_softmax")
+        a, ax = self, _axes(axis, self.data.ndim, "log_softmax")
         shifted = self.data - self.data.max(axis=ax, keepdims=True)
-        lse = np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
-        out = shifted - lse
+        e = np.exp(shifted)
+        s = e.sum(axis=ax, keepdims=True)
+        out = shifted - np.log(s)
         def backward(grad):                         # g - softmax * sum(g)
-            a._accumulate(grad - np.exp(out) * grad.sum(axis=ax, keepdims=True))
+            a._accumulate(grad - (e / s) * grad.sum(axis=ax, keepdims=True))
         return self._make(out, (a,), "log_softmax", backward)
 
 
 # ---- functions of two or three tensors ---------------------------------------------------
-def _tensors(*xs: Any) -> list[Tensor]:
+def _tensors(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     from .tensor import Tensor
-    first = next((x for x in xs if isinstance(x, Tensor)), None)
-    if first is None:
-        return [Tensor(x) for x in xs]
-    return [first._coerce(x, "op") for x in xs]
+    if isinstance(a, Tensor):
+        return a, a._coerce(b, op)
+    if isinstance(b, Tensor):
+        return b._coerce(a, op), b
+    return Tensor(a), Tensor(b)
 
 
 def _pair(a: Any, b: Any, op: str, pick_a: Any) -> Tensor:
-    from .tensor import unbroadcast
-    a, b = _tensors(a, b)
+    a, b = _tensors(a, b, op)
     try:
         out = np.where(pick_a(a.data, b.data), a.data, b.data)
     except ValueError:
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
     def backward(grad):
         # ties split the gradient half and half, as in PyTorch
-        wa = np.where(a.data == b.data, 0.5, pick_a(a.data, b.data).astype(grad.dtype))
+        wa = np.where(a.data == b.data, 0.5, pick_a(a.data, b.data)).astype(grad.dtype)
         if a.requires_grad:
-            a._accumulate(unbroadcast(grad * wa, a.shape))
+            a._accumulate(unbroadcast(grad * wa, a.data.shape))
         if b.requires_grad:
-            b._accumulate(unbroadcast(grad * (1 - wa), b.shape))
+            b._accumulate(unbroadcast(grad * (1 - wa), b.data.shape))
     return a._make(out, (a, b), op, backward)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max of two tensors (ties split the gradient equally)."""
+    """Elementwise max of two tensors (ties split the gradient half and half, as PyTorch)."""
     return _pair(a, b, "maximum", np.greater)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise min of two tensors (ties split the gradient equally)."""
+    """Elementwise min of two tensors (ties split the gradient half and half, as PyTorch)."""
     return _pair(a, b, "minimum", np.less)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """a where condition is true, else b; the gradient goes to whichever was picked."""
-    from .tensor import Tensor, unbroadcast
+    from .tensor import Tensor
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    a, b = _tensors(a, b)
+    a, b = _tensors(a, b, "where")
     try:
         out = np.where(cond, a.data, b.data)
     except ValueError:
@@ -278,7 +363,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
                          "broadcast") from None
     def backward(grad):
         if a.requires_grad:
-            a._accumulate(unbroadcast(np.where(cond, grad, 0), a.shape))
+            a._accumulate(unbroadcast(np.where(cond, grad, 0), a.data.shape))
         if b.requires_grad:
-            b._accumulate(unbroadcast(np.where(cond, 0, grad), b.shape))
+            b._accumulate(unbroadcast(np.where(cond, 0, grad), b.data.shape))
     return a._make(out, (a, b), "where", backward)

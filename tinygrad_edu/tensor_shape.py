@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .tensor_arith import unbroadcast
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -18,8 +20,11 @@ if TYPE_CHECKING:
 def _shape_args(shape: tuple) -> tuple[int, ...]:
     # accept both reshape(2, 3) and reshape((2, 3)), as PyTorch does
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+        shape = tuple(shape[0])
+    for n in shape:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"sizes must be integers, got {shape}")
+    return tuple(int(n) for n in shape)
 
 
 def _dim(d: int, ndim: int, op: str) -> int:
@@ -44,17 +49,22 @@ class ShapeOps:
             raise ValueError(f"reshape: cannot reshape {self.shape} ({self.data.size} elements) "
                              f"into {shape}") from None
         def backward(grad):
-            a._accumulate(grad.reshape(a.shape))
+            a._accumulate(grad.reshape(a.data.shape))
         return self._make(out, (a,), "reshape", backward)
 
     view = reshape
 
     def permute(self, *dims: int) -> Tensor:
         dims = _shape_args(dims)
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} dims of "
+        n = self.data.ndim
+        inverse = [-1] * n
+        for i, d in enumerate(dims):
+            if -n <= d < n and i < n:
+                inverse[d] = i
+        if len(dims) != n or -1 in inverse:
+            raise ValueError(f"permute: {dims} is not a permutation of the {n} dims of "
                              f"a tensor of shape {self.shape}")
-        a, inverse = self, np.argsort([d % self.ndim for d in dims])
+        a = self
         def backward(grad):                         # apply the inverse permutation
             a._accumulate(grad.transpose(inverse))
         return self._make(self.data.transpose(dims), (a,), "permute", backward)
@@ -68,12 +78,17 @@ class ShapeOps:
 
     @property
     def T(self) -> Tensor:
-        return self.permute(*reversed(range(self.ndim)))
+        """All axes reversed; a 0-d or 1-D tensor is returned as it is (as in PyTorch)."""
+        if self.data.ndim < 2:
+            return self
+        return self.permute(*reversed(range(self.data.ndim)))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         s, e = _dim(start_dim, self.ndim, "flatten"), _dim(end_dim, self.ndim, "flatten")
+        if s > e:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         shape = self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:]
         return self.reshape(shape)
 
@@ -81,25 +96,29 @@ class ShapeOps:
         """Broadcast to a larger shape without copying; -1 keeps a dimension."""
         sizes = _shape_args(sizes)
         lead = len(sizes) - self.ndim
-        if lead < 0:
-            raise ValueError(f"expand: {sizes} has fewer dims than the tensor's {self.shape}")
+        if lead < 0 or any(n == -1 for n in sizes[:lead]):
+            raise ValueError(f"expand: cannot expand {self.shape} to {sizes} (a new leading dim "
+                             "needs a size, and the tensor's dims must all stay)")
         target = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
-        from .tensor import unbroadcast
         a = self
         try:
             out = np.broadcast_to(self.data, target)
         except ValueError:
-            raise ValueError(f"expand: cannot expand {self.shape} to {sizes}") from None
+            raise ValueError(f"expand: cannot expand {self.shape} to {sizes}: only size-1 dims "
+                             "can grow") from None
         def backward(grad):
-            a._accumulate(unbroadcast(grad, a.shape))
+            a._accumulate(unbroadcast(grad, a.data.shape))
         return self._make(out, (a,), "expand", backward)
 
     def squeeze(self, dim: int | None = None) -> Tensor:
+        """Remove size-1 dims (all of them, or just `dim` if it has size 1, as PyTorch)."""
         if dim is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
-            d = _dim(dim, self.ndim, "squeeze")
-            shape = self.shape if self.shape[d] != 1 else self.shape[:d] + self.shape[d + 1:]
+            d = _dim(dim, max(self.ndim, 1), "squeeze") if self.ndim else 0
+            if self.ndim == 0 or self.shape[d] != 1:
+                return self
+            shape = self.shape[:d] + self.shape[d + 1:]
         return self.reshape(shape)
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -112,7 +131,8 @@ class ShapeOps:
         if isinstance(index, Tensor):
             index = index.data
         elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+            index = tuple(i.data if isinstance(i, Tensor) else
+                          np.asarray(i) if isinstance(i, list) else i for i in index)
         elif isinstance(index, list):
             index = np.asarray(index)
         try:
@@ -121,7 +141,7 @@ class ShapeOps:
             raise IndexError(f"index: {e} (tensor of shape {self.shape})") from None
         a = self
         advanced = isinstance(index, np.ndarray) or (
-            isinstance(index, tuple) and any(isinstance(i, (np.ndarray, list)) for i in index))
+            isinstance(index, tuple) and any(isinstance(i, np.ndarray) for i in index))
         def backward(grad):
             g = np.zeros_like(a.data)
             if advanced:                            # repeated indices must add up, not overwrite
@@ -132,15 +152,23 @@ class ShapeOps:
         return self._make(np.asarray(out), (a,), "index", backward)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def _as_tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
+    from .tensor import Tensor
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis; the gradient is split back into the pieces."""
     from .tensor import Tensor
-    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not ts:
-        raise ValueError("concatenate: needs at least one tensor")
+    ts = _as_tensors(tensors, "concatenate")
+    axis = axis if dim is None else dim
     try:
         out = np.concatenate([t.data for t in ts], axis=axis)
-    except (ValueError, np.exceptions.AxisError):
+    except (ValueError, IndexError):  # numpy's AxisError is both
         raise ValueError(f"concatenate: shapes {[t.shape for t in ts]} do not fit together "
                          f"along axis {axis}") from None
     ax = axis % out.ndim
@@ -155,13 +183,16 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 cat = concatenate
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join same-shape tensors along a new axis."""
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shape tensors along a new axis; tensor i gets slice i of the gradient."""
     from .tensor import Tensor
-    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not ts:
-        raise ValueError("stack: needs at least one tensor")
+    ts = _as_tensors(tensors, "stack")
     if len({t.shape for t in ts}) > 1:
         raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
-    ax = _dim(axis, ts[0].ndim + 1, "stack")
-    return concatenate([t.unsqueeze(ax) for t in ts], axis=ax)
+    ax = _dim(axis if dim is None else dim, ts[0].ndim + 1, "stack")
+    out = np.stack([t.data for t in ts], axis=ax)
+    def backward(grad):
+        for i, t in enumerate(ts):
+            if t.requires_grad:
+                t._accumulate(np.take(grad, i, axis=ax))
+    return Tensor._make(out, tuple(ts), "stack", backward)
