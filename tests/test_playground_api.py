@@ -15,12 +15,14 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import is_grad_enabled
 from tinygrad_edu.nn.linear import Linear
 from tinygrad_edu.playground import main, make_server
 from tinygrad_edu.playground.session import NAN_MESSAGE, Session, SessionStore
+from tinygrad_edu.playground.trainer import Trainer
 from tinygrad_edu.playground.validate import LIMITS, Config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,6 +167,15 @@ def test_training_learns_moons(client):
     assert m["train_accuracy"] > 0.95 and m["test_accuracy"] > 0.9
 
 
+def test_no_hidden_layer_is_logistic_regression(client):
+    r = client.ok("POST", "/api/session", {"dataset": "gaussian", "hidden": []}, status=201)
+    assert [len(layer) for layer in r["frame"]["neurons"]["layers"]] == [1]
+    assert [len(w["w"][0]) for w in r["frame"]["weights"]] == [2]
+    sid = r["state"]["session"]
+    m = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 10})["state"]["metrics"]
+    assert m["train_accuracy"] > 0.95                       # two blobs: a line separates them
+
+
 def test_learning_rate_changes_live_other_settings_rebuild(client):
     sid = client.ok("POST", "/api/session", {"dataset": "circles", "hidden": [4]},
                     status=201)["state"]["session"]
@@ -246,6 +257,20 @@ def test_frames_are_computed_under_no_grad(monkeypatch):
     seen.clear()
     session.step(1, 10.0)
     assert any(seen)                                # training does
+
+
+@pytest.mark.parametrize("loss,activation", [("bce", "tanh"), ("mse", "relu")])
+def test_neuron_maps_are_each_layers_output(loss, activation):
+    trainer = Trainer(Config(hidden=[3, 2], activation=activation, loss=loss, seed=3))
+    X = np.random.default_rng(0).normal(size=(7, 2))
+    h1, h2, p = trainer.layer_outputs(X)
+    (W1, b1), (W2, b2), (W3, b3) = trainer.weights()
+    act = np.tanh if activation == "tanh" else (lambda z: np.maximum(z, 0))
+    r1 = act(X @ W1.T + b1)
+    r2 = act(r1 @ W2.T + b2)
+    np.testing.assert_allclose(h1, r1, atol=1e-5)
+    np.testing.assert_allclose(h2, r2, atol=1e-5)
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-(r2 @ W3.T + b3))), atol=1e-5)
 
 
 # ---------------------------------------------------------------------------- bad input

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import nn, optim
 from ..autograd import no_grad
-from ..nn.linear import Linear
-from ..nn.loss import BCEWithLogitsLoss, MSELoss
-from ..nn.mlp import MLP
-from ..optim import SGD, Adam
 from ..tensor import Tensor
 from ..train import evaluate, train_epoch
 from .validate import Config
@@ -31,16 +28,16 @@ class Trainer:
 
     def __init__(self, cfg: Config) -> None:
         self.mse = cfg.loss == "mse"
-        self.model = MLP(2, list(cfg.hidden), 1, activation=cfg.activation,
+        self.model = nn.MLP(2, list(cfg.hidden), 1, activation=cfg.activation,
                          out_activation="sigmoid" if self.mse else None, seed=cfg.seed)
-        self.loss = MSELoss() if self.mse else BCEWithLogitsLoss()
+        self.loss = nn.MSELoss() if self.mse else nn.BCEWithLogitsLoss()
         params = self.model.parameters()
         if cfg.optimizer == "adam":
-            self.optimizer = Adam(params, lr=cfg.lr, weight_decay=cfg.l2)
+            self.optimizer = optim.Adam(params, lr=cfg.lr, weight_decay=cfg.l2)
         else:
             momentum = 0.9 if cfg.optimizer == "momentum" else 0.0
-            self.optimizer = SGD(params, lr=cfg.lr, momentum=momentum, weight_decay=cfg.l2)
-        self.linears = [m for m in self.model if isinstance(m, Linear)]
+            self.optimizer = optim.SGD(params, lr=cfg.lr, momentum=momentum, weight_decay=cfg.l2)
+        self.linears = [m for m in self.model if isinstance(m, nn.Linear)]
 
     def set_hyper(self, lr: float, l2: float) -> None:
         """Change the learning rate and L2 mid-run, as PyTorch's ``param_groups`` allow."""
@@ -62,14 +59,15 @@ class Trainer:
         dtype = self.linears[0].weight.data.dtype
         h = Tensor(np.asarray(X, dtype=dtype))
         out: list[np.ndarray] = []
+        hidden = {id(lin) for lin in self.linears[:-1]}
         with no_grad():
-            modules = list(self.model)
-            for i, m in enumerate(modules):
+            prev = None
+            for m in self.model:
                 h = m(h)
                 # A hidden layer's output is its activation's: the module after its Linear.
-                if i > 0 and isinstance(modules[i - 1], Linear) and not isinstance(m, Linear) \
-                        and modules[i - 1] is not self.linears[-1]:
+                if prev is not None and id(prev) in hidden:
                     out.append(h.numpy().astype(np.float64))
+                prev = m
         final = h.numpy().astype(np.float64)
         prob = final if self.mse else 1 / (1 + np.exp(-final))
         return out + [prob]
