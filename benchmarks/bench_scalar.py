@@ -5,6 +5,10 @@ loss ``relu(1 - y * score)`` averaged plus L2 ``1e-4 * sum(p * p)``, SGD with mi
 schedule ``lr = 1.0 - 0.9 * k / 100``. Every engine starts from the same weights, and
 their losses must agree to 1e-9 at every step: same work, different speed.
 
+Times are CPU seconds of this process (``time.process_time``): every engine here is
+single-threaded Python, so on an idle machine that equals wall time, and on a shared one
+other jobs do not inflate it. The cycle collector's work counts, since it runs in-process.
+
 Run: ``.venv/bin/python benchmarks/bench_scalar.py [--steps 10]``. Needs micrograd
 (``pip install micrograd``); it is not a test and asserts nothing about time.
 """
@@ -83,9 +87,9 @@ def run(step: Callable, model, X, y, steps: int, gc_off: bool) -> tuple[list[flo
     for k in range(steps):
         if gc_off:
             gc.disable()
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         losses.append(step(model, X, y, k))
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
         if gc_off:
             gc.enable()
             gc.collect()  # micrograd's cycles are freed here, outside the timed step
@@ -143,7 +147,7 @@ def main() -> None:
     print(f"\nmicrograd demo step (MLP 2-16-16-1, 100 moons, hinge + L2, full batch), "
           f"median of {args.steps} steps; Python {platform.python_version()}, "
           f"{platform.machine()}\n")
-    print("| engine | seconds / step | speed-up vs micrograd | vs micrograd, GC off |")
+    print("| engine | CPU seconds / step | speed-up vs micrograd | vs micrograd, GC off |")
     print("|---|---:|---:|---:|")
     for name, _, t in results:
         print(f"| {name} | {t:.4f} | {stock / t:.1f}x | {mg_nogc / t:.1f}x |")
