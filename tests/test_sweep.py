@@ -1,0 +1,101 @@
+"""sweep: one fit per (learning rate, hidden size), the tutorial's comparisons, the PNGs it
+writes (read back as pixels), diverged runs, errors, and examples/sweeps.py."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import nn, optim
+from tinygrad_edu.data import xor
+from tinygrad_edu.sweep import sweep
+from tinygrad_edu.train import fit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def assert_picture(path):
+    """The PNG exists and shows something: many pixels are neither white nor one flat colour."""
+    mpimg = pytest.importorskip("matplotlib.image")
+    img = mpimg.imread(path)
+    assert img.ndim == 3 and img.shape[0] > 200 and img.shape[1] > 400
+    rgb = img[..., :3]
+    inked = np.mean(np.any(rgb < 0.9, axis=-1))
+    assert inked > 0.02, f"{path} is almost blank ({inked:.1%} of pixels drawn)"
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 20  # lines, bars, text: many colours
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
+def test_xor_sweep_writes_its_plots_and_compares_as_the_tutorial(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = sweep("xor", lrs=(0.1, 10, 1e308), hidden=(2, 4), epochs=300, out_dir=tmp_path)
+    assert [(r.lr, r.hidden) for r in result.runs] == [
+        (0.1, (2,)), (0.1, (4,)), (10.0, (2,)), (10.0, (4,)), (1e308, (2,)), (1e308, (4,))]
+    for key in ("loss_curves", "final"):
+        assert Path(result.files[key]).parent == tmp_path
+        assert_picture(result.files[key])
+    saved = json.loads((tmp_path / "sweep.json").read_text())
+    assert saved["dataset"] == "xor" and len(saved["runs"]) == 6
+    assert saved["settings"]["loss"] == "mse" and saved["settings"]["batch_size"] is None
+    # lr 0.1 hardly moves in 300 epochs; lr 10 solves XOR (the tutorial's lesson)
+    slow, fast = result.run(0.1, 4), result.run(10, 4)
+    assert len(slow.loss) == len(fast.loss) == 300
+    assert slow.final_loss > 0.2 and fast.final_loss < 0.01 and fast.final_accuracy == 1.0
+    assert "lr" in result.table() and "100%" in result.table()
+    # an absurd learning rate diverges: recorded (and drawn), not raised
+    bad = result.run(1e308, 4)
+    assert bad.diverged and bad.diverged_epoch >= 1 and bad.final_loss is None
+    assert saved["runs"][-1]["diverged"] is True and "diverged@" in result.table()
+
+
+def test_a_run_is_exactly_fit_from_the_same_seed():
+    result = sweep("xor", lrs=(1.0,), hidden=(4,), epochs=50, out_dir=None, seed=3)
+    model = nn.MLP(2, [4], 1, activation="sigmoid", out_activation="sigmoid", seed=3)
+    X, y = xor()
+    h = fit(model, X, y, nn.MSELoss(), optim.SGD(model.parameters(), lr=1.0), epochs=50,
+            progress=False)
+    assert result.runs[0].loss == h.loss and result.files == {}
+
+
+def test_deeper_hidden_layers_and_custom_data():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    result = sweep((X, y), lrs=(0.5,), hidden=((3, 2),), epochs=5, out_dir=None,
+                   optimizer="adam", batch_size=2)
+    assert result.dataset == "custom" and result.runs[0].hidden == (3, 2)
+    assert result.settings["optimizer"] == "adam" and len(result.runs[0].loss) == 5
+
+
+def test_sweep_errors():
+    with pytest.raises(ValueError, match="unknown dataset 'nope'"):
+        sweep("nope", out_dir=None)
+    with pytest.raises(ValueError, match="loss must be 'mse' or 'bce'"):
+        sweep("xor", loss="hinge", out_dir=None)
+    with pytest.raises(ValueError, match="learning rates must be positive"):
+        sweep("xor", lrs=(0.1, -1), out_dir=None)
+    with pytest.raises(ValueError, match="hidden size must be a positive int"):
+        sweep("xor", hidden=(0,), out_dir=None)
+    with pytest.raises(ValueError, match="optimizer must be 'sgd' or 'adam'"):
+        sweep("xor", optimizer="rmsprop", out_dir=None)
+
+
+def test_without_matplotlib_the_error_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"tinygrad_edu\[plot\].*out_dir=None"):
+        sweep("xor", lrs=(1.0,), hidden=(2,), epochs=2, out_dir=tmp_path)
+
+
+def test_the_example_script_runs(tmp_path):
+    pytest.importorskip("matplotlib")
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "sweeps.py"), "--lr", "1",
+                           "10", "--hidden", "2", "4", "--epochs", "100", "--out",
+                           str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert "xor: 4 runs of 100 epochs" in proc.stdout
+    assert f"wrote loss_curves: {tmp_path / 'loss_curves.png'}" in proc.stdout
+    assert_picture(tmp_path / "final.png")

@@ -1,0 +1,261 @@
+"""`sweep`: train one small network per (learning rate, hidden size) and compare them.
+
+The second source tutorial's experiments: XOR with a 2-h-1 sigmoid network, MSE and
+full-batch gradient descent, over learning rates 0.1, 1 and 10 and hidden sizes 2, 4, 8
+and 16. Every run starts from the same seed and goes through `fit`. `sweep` draws the loss
+curves (log scale, one panel per learning rate) and bars of final loss and accuracy, and
+writes them with a JSON of the numbers into `out_dir`. ``tinygrad-edu sweep`` calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .train import TrainingDiverged, evaluate, fit
+
+__all__ = ["sweep", "SweepResult", "SweepRun", "PRESETS"]
+
+# Per dataset: the model's activations, the loss and the epochs, unless the caller says otherwise.
+# xor is the tutorial's set-up; the others output logits for BCEWithLogitsLoss (the stable pair).
+PRESETS: dict[str, dict[str, Any]] = {
+    "xor": {"activation": "sigmoid", "loss": "mse", "epochs": 1000, "batch_size": None},
+    "spiral": {"activation": "tanh", "loss": "bce", "epochs": 200, "batch_size": 32},
+}
+_DEFAULT = {"activation": "tanh", "loss": "bce", "epochs": 200, "batch_size": 32}
+
+
+@dataclass
+class SweepRun:
+    """One training run of the grid. ``final_loss``/``final_accuracy`` are measured on the
+    trained model; both are None when the run diverged (``diverged_epoch`` says when)."""
+
+    lr: float
+    hidden: tuple[int, ...]
+    loss: list[float]
+    accuracy: list[float]
+    final_loss: float | None
+    final_accuracy: float | None
+    diverged_epoch: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_epoch is not None
+
+    @property
+    def label(self) -> str:
+        return "-".join(map(str, self.hidden))
+
+
+@dataclass
+class SweepResult:
+    """All runs of a sweep, the settings they shared, and the files written."""
+
+    dataset: str
+    settings: dict[str, Any]
+    runs: list[SweepRun]
+    files: dict[str, str] = field(default_factory=dict)
+
+    def run(self, lr: float, hidden: int | Sequence[int]) -> SweepRun:
+        key = (float(lr), _hidden(hidden))
+        for r in self.runs:
+            if (r.lr, r.hidden) == key:
+                return r
+        raise KeyError(f"no run with lr={lr} and hidden={hidden}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for r, run in zip(d["runs"], self.runs):
+            r["diverged"] = run.diverged
+        return d
+
+    def table(self) -> str:
+        """The runs as a text table: one row per run."""
+        lines = [f"{'lr':>8}  {'hidden':>8}  {'final loss':>11}  {'accuracy':>8}  time"]
+        for r in self.runs:
+            if r.diverged:
+                loss, acc = f"diverged@{r.diverged_epoch}", "-"
+            else:
+                loss = f"{r.final_loss:.3g}"
+                acc = "-" if r.final_accuracy is None else f"{r.final_accuracy:.0%}"
+            lines.append(f"{r.lr:>8g}  {r.label:>8}  {loss:>11}  {acc:>8}  {r.seconds:.2f}s")
+        return "\n".join(lines)
+
+
+def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: Sequence[float] = (0.1, 1, 10),
+          hidden: Sequence[int | Sequence[int]] = (2, 4, 8, 16), epochs: int | None = None,
+          out_dir: str | Path | None = "sweep", seed: int = 0, activation: str | None = None,
+          loss: str | None = None, optimizer: str = "sgd",
+          batch_size: int | None | str = "auto", progress: bool = False) -> SweepResult:
+    """Train ``MLP(2, h, 1)`` for every learning rate in `lrs` and hidden size `h` in `hidden`.
+
+    `dataset` is a name from ``data.DATASETS`` (default arguments) or an ``(X, y)`` pair with
+    0/1 labels. `loss` is "mse" (sigmoid output, as the tutorial) or "bce" (raw scores and
+    BCEWithLogitsLoss); it and `activation` and `epochs` default per dataset (`PRESETS`).
+    `optimizer` is "sgd" or "adam"; `batch_size` None is full batch ("auto": the preset's).
+    A hidden entry may be a list of sizes for a deeper net. A run that diverges is recorded
+    as such, not raised. With `out_dir` (None to skip), writes loss_curves.png, final.png
+    (needs matplotlib) and sweep.json there.
+    """
+    from . import data as datasets
+    from . import nn, optim
+
+    name, (X, y) = _dataset(dataset, datasets)
+    preset = {**PRESETS.get(name, _DEFAULT)}
+    activation = activation or preset["activation"]
+    loss_name = (loss or preset["loss"]).lower()
+    epochs = preset["epochs"] if epochs is None else epochs
+    batch_size = preset["batch_size"] if batch_size == "auto" else batch_size
+    if loss_name not in ("mse", "bce"):
+        raise ValueError(f"sweep: loss must be 'mse' or 'bce', got {loss!r}")
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"sweep: optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    lrs = [float(lr) for lr in lrs]
+    if not lrs or any(not (lr > 0 and math.isfinite(lr)) for lr in lrs):
+        raise ValueError(f"sweep: learning rates must be positive numbers, got {lrs}")
+    sizes = [_hidden(h) for h in hidden]
+    if not sizes:
+        raise ValueError("sweep: give at least one hidden size")
+    criterion = nn.MSELoss() if loss_name == "mse" else nn.BCEWithLogitsLoss()
+    out_activation = "sigmoid" if loss_name == "mse" else None
+    settings = {"activation": activation, "loss": loss_name, "optimizer": optimizer,
+                "epochs": epochs, "batch_size": batch_size, "seed": seed, "lrs": lrs,
+                "hidden": [list(h) for h in sizes], "n_samples": len(X)}
+
+    runs = []
+    for lr in lrs:
+        for h in sizes:
+            model = nn.MLP(X.shape[1], list(h), 1, activation=activation,
+                           out_activation=out_activation, seed=seed)
+            params = model.parameters()
+            opt = optim.SGD(params, lr=lr) if optimizer == "sgd" else optim.Adam(params, lr=lr)
+            runs.append(_run(model, X, y, criterion, opt, lr, h, epochs, batch_size, seed,
+                             progress))
+    result = SweepResult(name, settings, runs)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        result.files["loss_curves"] = str(_plot_curves(result, out / "loss_curves.png"))
+        result.files["final"] = str(_plot_final(result, out / "final.png"))
+        result.files["json"] = str(out / "sweep.json")
+        (out / "sweep.json").write_text(json.dumps(result.to_dict(), indent=1))
+    return result
+
+
+def _run(model: Any, X: np.ndarray, y: np.ndarray, criterion: Any, opt: Any, lr: float,
+         h: tuple[int, ...], epochs: int, batch_size: int | None, seed: int,
+         progress: bool) -> SweepRun:
+    """One fit; a run that diverges keeps the curve it drew until then."""
+    seen: list[Any] = []
+    keep = lambda epoch, hist, m: seen.append(hist) if epoch == 1 else None  # noqa: E731
+    start = time.perf_counter()
+    try:
+        hist = fit(model, X, y, criterion, opt, epochs, batch_size=batch_size, seed=seed,
+                   progress=progress, callbacks=[keep])
+        final_loss, final_acc = evaluate(model, X, y, criterion)
+        if not math.isfinite(final_loss):
+            raise TrainingDiverged("the final loss is not finite", epochs)
+        return SweepRun(lr, h, hist.loss, hist.accuracy, final_loss, final_acc,
+                        seconds=time.perf_counter() - start)
+    except TrainingDiverged as e:
+        loss = list(seen[0].loss) if seen else []
+        acc = list(seen[0].accuracy) if seen else []
+        return SweepRun(lr, h, loss, acc, None, None, diverged_epoch=e.epoch,
+                        seconds=time.perf_counter() - start)
+
+
+def _dataset(dataset: Any, datasets: Any) -> tuple[str, tuple[np.ndarray, np.ndarray]]:
+    if isinstance(dataset, str):
+        gen = datasets.DATASETS.get(dataset.lower())
+        if gen is None:
+            raise ValueError(f"sweep: unknown dataset {dataset!r}; choose one of "
+                             f"{sorted(datasets.DATASETS)}, or pass (X, y)")
+        return dataset.lower(), gen()
+    if isinstance(dataset, (tuple, list)) and len(dataset) == 2:
+        X, y = (np.asarray(a) for a in dataset)
+        return "custom", (X, y.reshape(-1, 1) if y.ndim == 1 else y)
+    raise TypeError(f"sweep: dataset must be a name or an (X, y) pair, got "
+                    f"{type(dataset).__name__}")
+
+
+def _hidden(h: int | Sequence[int]) -> tuple[int, ...]:
+    sizes = (h,) if isinstance(h, (int, np.integer)) else tuple(h)
+    if not sizes or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1
+                        for n in sizes):
+        raise ValueError(f"sweep: a hidden size must be a positive int (or a list of them), "
+                         f"got {h!r}")
+    return tuple(int(n) for n in sizes)
+
+
+# ---- pictures (matplotlib's object API: no pyplot, no global state, no window) --------------
+def _figure(width: float, height: float) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("sweep plots need matplotlib: pip install 'tinygrad_edu[plot]' "
+                          "(or pass out_dir=None to skip the pictures)") from None
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _plot_curves(result: SweepResult, path: Path) -> Path:
+    lrs = result.settings["lrs"]
+    fig = _figure(4.2 * len(lrs), 3.6)
+    axes = fig.subplots(1, len(lrs), sharey=True, squeeze=False)[0]
+    for ax, lr in zip(axes, lrs):
+        for i, run in enumerate(r for r in result.runs if r.lr == lr):
+            color = f"C{i}"
+            curve = [v for v in run.loss if math.isfinite(v) and v > 0]
+            label = f"hidden {run.label}" + (" (diverged)" if run.diverged else "")
+            if curve:
+                ax.plot(range(1, len(curve) + 1), curve, color=color, label=label)
+            if run.diverged and curve:
+                ax.plot(len(curve), curve[-1], "x", color=color, markersize=9)
+        ax.set_yscale("log")
+        ax.set_title(f"learning rate {lr:g}")
+        ax.set_xlabel("epoch")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel(f"training loss ({result.settings['loss']}, log scale)")
+    fig.suptitle(f"{result.dataset}: loss curves")
+    fig.savefig(path)
+    return path
+
+
+def _plot_final(result: SweepResult, path: Path) -> Path:
+    lrs = result.settings["lrs"]
+    labels = ["-".join(map(str, h)) for h in result.settings["hidden"]]
+    fig = _figure(10, 3.8)
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    width = 0.8 / len(lrs)
+    x = np.arange(len(labels))
+    for j, lr in enumerate(lrs):
+        runs = [result.run(lr, tuple(h)) for h in result.settings["hidden"]]
+        losses = [r.final_loss if r.final_loss and r.final_loss > 0 else np.nan for r in runs]
+        accs = [r.final_accuracy if r.final_accuracy is not None else np.nan for r in runs]
+        pos = x + (j - (len(lrs) - 1) / 2) * width
+        ax_loss.bar(pos, losses, width, label=f"lr {lr:g}", color=f"C{j}")
+        ax_acc.bar(pos, accs, width, label=f"lr {lr:g}", color=f"C{j}")
+        for p, r in zip(pos, runs):
+            if r.diverged:
+                ax_loss.annotate("diverged", (p, 1), xycoords=("data", "axes fraction"),
+                                 rotation=90, ha="center", va="top", fontsize=7)
+    for ax in (ax_loss, ax_acc):
+        ax.set_xticks(x, labels)
+        ax.set_xlabel("hidden size")
+        ax.grid(True, axis="y", alpha=0.3)
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside right center", fontsize=8)
+    ax_loss.set_yscale("log")
+    ax_loss.set_title("final loss (log scale)")
+    ax_acc.set_ylim(0, 1.05)
+    ax_acc.set_title("final accuracy")
+    fig.suptitle(f"{result.dataset}: after {result.settings['epochs']} epochs")
+    fig.savefig(path)
+    return path
