@@ -166,6 +166,20 @@ def test_nesting_and_names_are_preserved_both_ways():
     np.testing.assert_allclose(torch_predict(torch, again, x), expected, rtol=0, atol=1e-6)
 
 
+def test_a_shared_layer_stays_shared():
+    torch = pytest.importorskip("torch")
+    square = nn.Linear(4, 4, dtype=np.float64, seed=0)
+    ours = nn.Sequential(square, nn.Tanh(), square)
+    theirs = to_torch(ours)
+    assert theirs[0] is theirs[2] and len(theirs) == 3
+    back = from_torch(theirs)
+    assert back[0] is back[2] and len(back) == 3
+    x = batch(d=4)
+    np.testing.assert_allclose(torch_predict(torch, theirs, x), predict(ours, x), rtol=0,
+                               atol=1e-6)
+    np.testing.assert_array_equal(predict(back, x), predict(ours, x))
+
+
 def test_train_mode_and_frozen_weights_cross_over():
     pytest.importorskip("torch")
     ours = model_with("Dropout")

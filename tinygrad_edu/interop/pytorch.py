@@ -35,14 +35,18 @@ def to_torch(model: nn.Module) -> Any:
     torch = require("torch", "to_torch", _EXTRA)
     if not isinstance(model, nn.Module):
         raise TypeError(f"to_torch: expected a tinygrad_edu nn.Module, got {type(model).__name__}")
-    return _to_torch(model, torch, "")
+    return _to_torch(model, torch, "", {})
 
 
-def _to_torch(m: nn.Module, torch: Any, path: str) -> Any:
+def _to_torch(m: nn.Module, torch: Any, path: str, done: dict[int, Any]) -> Any:
+    # A layer used twice (shared weights) becomes one torch layer used twice: still shared.
+    if id(m) in done:
+        return done[id(m)]
     name = type(m).__name__
     if plain_sequential(m, nn.Sequential, len(list(m.named_parameters(recurse=False)))):
         out = torch.nn.Sequential(OrderedDict(
-            (n, _to_torch(child, torch, _join(path, n))) for n, child in m.named_children()))
+            (n, _to_torch(child, torch, _join(path, n), done))
+            for n, child in m.named_children()))
     elif type(m) is nn.Linear:
         out = _linear_to_torch(m, torch, path)
     elif name in ACTIVATIONS and type(m) is getattr(nn, name, None):
@@ -51,6 +55,7 @@ def _to_torch(m: nn.Module, torch: Any, path: str) -> Any:
     else:
         raise unsupported("to_torch", path, m)
     out.training = bool(m.training)  # this module only: each child set its own above
+    done[id(m)] = out
     return out
 
 
@@ -78,15 +83,19 @@ def from_torch(module: Any) -> nn.Module:
     torch = require("torch", "from_torch", _EXTRA)
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
-    return _from_torch(module, torch, "")
+    return _from_torch(module, torch, "", {})
 
 
-def _from_torch(tm: Any, torch: Any, path: str) -> nn.Module:
+def _from_torch(tm: Any, torch: Any, path: str, done: dict[int, nn.Module]) -> nn.Module:
+    if id(tm) in done:  # shared stays shared
+        return done[id(tm)]
     name = type(tm).__name__
     own = len(list(tm.parameters(recurse=False))) + len(list(tm.buffers(recurse=False)))
     if plain_sequential(tm, torch.nn.Sequential, own):
+        # _modules, what Sequential.forward runs: named_children() skips a repeated layer
         out = nn.Sequential(OrderedDict(
-            (n, _from_torch(child, torch, _join(path, n))) for n, child in tm.named_children()))
+            (n, _from_torch(child, torch, _join(path, n), done))
+            for n, child in tm._modules.items()))
     elif type(tm) is torch.nn.Linear:
         out = _linear_from_torch(tm, path)
     elif name in ACTIVATIONS and type(tm) is getattr(torch.nn, name):
@@ -95,6 +104,7 @@ def _from_torch(tm: Any, torch: Any, path: str) -> nn.Module:
     else:
         raise unsupported("from_torch", path, tm)
     out.training = bool(tm.training)  # this module only: each child set its own above
+    done[id(tm)] = out
     return out
 
 
