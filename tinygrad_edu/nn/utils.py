@@ -1,7 +1,7 @@
 """Gradient clipping, as ``torch.nn.utils``: call it between ``backward()`` and ``step()``.
 
-Like the optimizers, it works on anything with ``.grad``: Tensors (gradients scaled in
-place) and Values (a float gradient, replaced).
+Like the optimizers, it works on anything with ``.grad``: Tensors (numpy gradients) and
+Values (float gradients).
 """
 
 from __future__ import annotations
@@ -45,21 +45,19 @@ def clip_grad_norm_(parameters: Iterable[Any] | Any, max_norm: float, norm_type:
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is {total}, so they cannot be clipped; set "
                            "error_if_nonfinite=False to clip anyway")
-    # PyTorch multiplies by the clamped coefficient even when it is 1 (a no-op in floats)
+    # PyTorch multiplies by the clamped coefficient even when it is 1 (a no-op in floats).
+    # A new array, not `*=`: the engine may hand one gradient array to two leaves.
     coef = min(max_norm / (total + 1e-6), 1.0)
     for p in params:
-        if isinstance(p.grad, np.ndarray):
-            p.grad *= coef
-        else:
-            p.grad = p.grad * coef
+        p.grad = p.grad * (p.grad.dtype.type(coef) if isinstance(p.grad, np.ndarray) else coef)
     dtype = arrays[0].dtype
     return Tensor(np.asarray(total, dtype=dtype))
 
 
 def clip_grad_value_(parameters: Iterable[Any] | Any, clip_value: float) -> None:
-    """Clamp every gradient element into ``[-clip_value, clip_value]``, in place."""
+    """Clamp every gradient element into ``[-clip_value, clip_value]``."""
     for p in _grads(parameters):
         if isinstance(p.grad, np.ndarray):
-            np.clip(p.grad, -clip_value, clip_value, out=p.grad)
+            p.grad = np.clip(p.grad, -clip_value, clip_value)
         else:
             p.grad = min(max(p.grad, -clip_value), clip_value)

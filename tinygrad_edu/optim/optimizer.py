@@ -123,7 +123,7 @@ class Optimizer:
                 elif set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad.fill(0)
+                    p.grad = np.zeros_like(p.grad)  # new: a grad array may be shared
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; those whose grad is None are skipped.
