@@ -253,3 +253,17 @@ def test_unexpected_entries_in_the_archive(tmp_path):
 def test_oversized_header_is_not_read(tmp_path):
     raw = json.dumps(_header(LINEAR)).encode() + b" " * (1 << 20)
     _fails(_write(tmp_path / "big.npz", GOOD, raw_header=raw), "more than a model")
+
+
+def test_zip_bomb_member_is_refused_before_it_is_inflated(tmp_path):
+    """A member that inflates to 64 MB where the description needs 24 bytes."""
+    path = tmp_path / "bomb.npz"
+    _write(path, GOOD, _header(LINEAR))
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    head = members["weight.npy"][:-24]  # the .npy header, which still says (3, 2) float32
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, head + bytes(64 << 20) if name == "weight.npy" else data)
+    assert path.stat().st_size < 1 << 20
+    _fails(path, "'weight' should hold 24 bytes of data, the file has 67108864")
