@@ -196,7 +196,8 @@ def _train_epoch(model: Any, data: _Data, loss: Callable, optimizer: Any, bs: in
             raise TrainingDiverged(
                 f"fit: the loss became {value} at epoch {epoch}, batch {b + 1} of {n_batches}: "
                 f"training diverged. Lower the learning rate{_lr_hint(optimizer)} and try again "
-                "(if it stays, look for nan or huge values in the data).",
+                "(if it stays, look for huge values in the data, or run the step under "
+                "detect_anomaly() to find the op that made it).",
                 epoch, b + 1, value)
         node.backward()
         optimizer.step()
