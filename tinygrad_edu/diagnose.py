@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from .autograd import no_grad
+from .batch import _Data, _forward, _outputs, _prepare, _set_mode
 from .tensor import Tensor
-from .train import _Data, _forward, _prepare, _set_mode
 from .value import Value
 
 __all__ = ["diagnose", "Report", "Check"]
@@ -162,7 +162,7 @@ def _check_outputs(report: Report, model: Any, data: _Data, kind: str) -> np.nda
     was = _set_mode(model, False)
     try:
         with no_grad():
-            _, out = _forward_outputs(model, data)
+            _, out = _outputs(model, data.X, data.scalar)
     except Exception as e:  # a model that cannot run on this data: say so, in its words
         report.checks.append(Check("outputs", "fail", f"the model failed on X: {e}",
                                    "check that X has the number of features the first layer "
@@ -326,11 +326,6 @@ def _check_dead_relus(report: Report, model: Any, X: np.ndarray) -> None:
 
 
 # ---- small helpers ---------------------------------------------------------------------------
-def _forward_outputs(model: Any, data: _Data) -> tuple[Any, np.ndarray]:
-    from .train import _outputs
-    return _outputs(model, data.X, data.scalar)
-
-
 def _ends_with(model: Any, name: str) -> bool:
     layers = list(getattr(model, "_modules", {}).values())
     return bool(layers) and type(layers[-1]).__name__ == name
