@@ -320,6 +320,7 @@ def test_state_dict_loads_into_the_same_torch_sequential():
 def test_training_an_mlp_matches_torch_step_for_step():
     """A real model, the same weights and data: 100 Adam steps agree with torch in float64."""
     torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)  # tiny tensors: threads only contend on a shared CI machine
     ours = nn.MLP(2, [8, 8], 1, activation="tanh", dtype=np.float64, seed=0)
     theirs = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8),
                                  torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
