@@ -353,7 +353,7 @@ def test_train_mode_for_steps_eval_mode_and_no_grad_for_evaluation():
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
 def test_a_huge_learning_rate_raises_training_diverged():
     X, y = data.moons(n_samples=40, seed=0)
-    model = nn.MLP(2, [8], 1, seed=0)
+    model = nn.MLP(2, [8], 1, seed=0).eval()
     with pytest.raises(TrainingDiverged, match=r"epoch \d+, batch \d+ of 4.*Lower the learning "
                                                r"rate \(it is 1e\+12\)") as info:
         fit(model, X * 100, y * 100, nn.MSELoss(), optim.SGD(model.parameters(), lr=1e12),
@@ -361,6 +361,7 @@ def test_a_huge_learning_rate_raises_training_diverged():
     assert isinstance(info.value, FloatingPointError)
     assert info.value.epoch >= 1 and 1 <= info.value.batch <= 4
     assert not math.isfinite(info.value.loss)
+    assert model.training is False  # the mode it came in, even after the error
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")

@@ -307,23 +307,24 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
                            f"{early_stopping.patience} epochs"
             for cb in callbacks:
                 answer = cb(epoch, history, model)
-                if stop is None and (answer is True or answer == "stop"):
+                if stop is None and (answer is True or (isinstance(answer, str)
+                                                        and answer == "stop")):
                     stop = f"callback {getattr(cb, '__name__', type(cb).__name__)} asked to stop"
             if stop is not None:
                 history.stopped_early, history.stop_reason = True, stop
                 break
+        if history.epochs:  # a last step can blow the weights up after the last finite loss
+            _check_parameters(data.params, history.epochs[-1], optimizer)
     finally:
         if bar is not None:
             bar.close()
-    if history.epochs:  # a last step can blow the weights up after the last finite loss
-        _check_parameters(data.params, history.epochs[-1], optimizer)
+        _set_mode(model, was_training)  # leave the model in the mode it came in
     if early_stopping is not None:
         early_stopping.restore(model)
         history.best_epoch = early_stopping.best_epoch
     elif history.epochs:
         watched = history.val_loss or history.loss
         history.best_epoch = history.epochs[int(np.argmin(watched))]
-    _set_mode(model, was_training)
     return history
 
 
