@@ -1,8 +1,9 @@
 """tinygrad_edu: a tiny, readable autograd engine for learning how neural networks learn."""
 
-from . import viz
+from . import nn, optim, viz
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
+from .io import ModelFileError, load, save
 from .tensor import Tensor, unbroadcast
 from .tensor_factory import (
     arange,
@@ -29,6 +30,6 @@ __all__ = [
     "zeros", "ones", "full", "randn", "rand", "arange", "eye",
     "zeros_like", "ones_like", "full_like", "randn_like", "rand_like",
     "maximum", "minimum", "where", "concatenate", "cat", "stack",
-    "viz",
+    "viz", "nn", "optim", "save", "load", "ModelFileError",
 ]
 __version__ = "0.1.0"
