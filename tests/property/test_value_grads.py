@@ -34,6 +34,12 @@ def finite_differences(fn, xs: list[float]) -> list[float]:
     return out
 
 
+def import_torch():
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)  # scalar tensors: threads only contend on a shared CI machine
+    return torch
+
+
 def analytic(fn, xs: list[float]) -> tuple[float, list[float]]:
     vs = [Value(x) for x in xs]
     out = fn(*vs)
@@ -101,7 +107,7 @@ def test_op_matches_finite_differences(name, data):
 @pytest.mark.parametrize("name", OPS)
 @given(data=st.data())
 def test_op_matches_pytorch(name, data):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     fn, torch_fn, strategies = OPS[name]
     xs = [data.draw(s, label=f"x{i}") for i, s in enumerate(strategies)]
     out, got = analytic(fn, xs)
@@ -153,7 +159,7 @@ class Micrograd:
 
 class Torch:
     def __init__(self):
-        self.torch = pytest.importorskip("torch")
+        self.torch = import_torch()
 
     def leaf(self, x):
         return self.torch.tensor(x, dtype=self.torch.float64, requires_grad=True)
