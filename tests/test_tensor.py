@@ -369,3 +369,13 @@ def test_zero_dim_tensors_reduce_over_axis_zero_like_torch():
     assert x.sum(axis=0).item() == 3.0 and x.max(axis=-1).item() == 3.0
     (x.sum(axis=0) * x.mean(axis=0)).backward()
     assert x.grad.shape == () and math.isclose(float(x.grad), 6.0)
+
+
+def test_iterating_gives_differentiable_rows():
+    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 3 and rows[1].data.tolist() == [2.0, 3.0]
+    sum((r * k).sum() for k, r in enumerate(rows)).backward()
+    np.testing.assert_array_equal(x.grad, [[0, 0], [1, 1], [2, 2]])
+    with pytest.raises(TypeError, match="0-d"):
+        list(Tensor(1.0))

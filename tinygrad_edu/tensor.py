@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numbers
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -133,6 +133,12 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The rows along the first axis, each a differentiable tensor (as in PyTorch)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
