@@ -227,3 +227,16 @@ def test_detect_anomaly_names_the_op_that_made_a_nan_in_backward():
     z.backward()  # without anomaly mode the nan just lands in the grad
     assert math.isnan(e.grad) and base.grad == 3 * (-2.0) ** 2
     assert issubclass(AnomalyError, FloatingPointError)
+
+
+def test_no_grad_decorates_without_parentheses_like_torch():
+    from tinygrad_edu import Value, is_grad_enabled, no_grad
+
+    @no_grad
+    def evaluate(v):
+        assert not is_grad_enabled()
+        return v * 2
+
+    out = evaluate(Value(1.0))
+    assert out._prev == () and out._backward is None
+    assert is_grad_enabled()

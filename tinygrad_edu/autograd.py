@@ -46,6 +46,11 @@ def is_grad_enabled() -> bool:
 class _GradMode(contextlib.ContextDecorator):
     _enabled: bool
 
+    def __new__(cls, func: Callable | None = None) -> Any:
+        # `@no_grad` without parentheses works too, as `@torch.no_grad` does
+        self = super().__new__(cls)
+        return self if func is None else self(func)
+
     def __enter__(self) -> None:
         self._prev = _mode.grad_enabled
         _mode.grad_enabled = self._enabled
