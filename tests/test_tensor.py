@@ -129,6 +129,7 @@ def test_python_scalars_and_mixed_dtypes_follow_pytorch():
     assert (Tensor([True]) + 2).data.tolist() == [3]
     assert (Tensor(np.ones(2)) + f32).dtype == np.float64
     assert (np.ones(2) + f32).dtype == np.float64           # ndarray on the left defers
+    assert (Tensor([[1, 2]]) @ Tensor([[1.0], [2.0]])).dtype == np.float32
 
 
 def test_leaf_grads_never_share_an_array():

@@ -169,6 +169,8 @@ class ArithOps:
         k_a, k_b = A.shape[-1], B.shape[-2] if B.ndim > 1 else B.shape[0]
         if k_a != k_b:
             raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner sizes {k_a} and {k_b} differ")
+        if A.dtype != B.dtype:
+            A, B = _promote(A, B)
         try:
             out = np.matmul(A, B)
         except ValueError:
