@@ -12,3 +12,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+try:  # one thread: on a shared 2-core machine torch's thread pool makes tiny ops 10x slower
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:
+    pass
