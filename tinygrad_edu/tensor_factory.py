@@ -37,10 +37,12 @@ def _new(arr: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` both work (float32 by default)."""
     return _new(np.zeros(_shape(shape)), dtype, requires_grad)
 
 
 def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones; ``ones(2, 3)`` and ``ones((2, 3))`` both work (float32 by default)."""
     return _new(np.ones(_shape(shape)), dtype, requires_grad)
 
 
@@ -78,27 +80,33 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The (n, m) identity matrix, ones on the diagonal (m defaults to n; float32)."""
     return _new(np.eye(n, m), dtype, requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of `t`'s shape and dtype (unless `dtype` is given); never part of t's graph."""
     return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of `t`'s shape and dtype (unless `dtype` is given); never part of t's graph."""
     return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value: float, dtype: Any = None,
               requires_grad: bool = False) -> Tensor:
+    """`fill_value` everywhere, in `t`'s shape and dtype (unless `dtype` is given)."""
     return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def randn_like(t: Tensor, seed: Seed = None, dtype: Any = None,
                requires_grad: bool = False) -> Tensor:
+    """Standard normal samples in `t`'s shape and dtype (unless `dtype` is given)."""
     return randn(t.shape, seed=seed, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, seed: Seed = None, dtype: Any = None,
               requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) in `t`'s shape and dtype (unless `dtype` is given)."""
     return rand(t.shape, seed=seed, dtype=dtype or t.dtype, requires_grad=requires_grad)

@@ -83,19 +83,23 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 # ---- activations: each is the Tensor method of the same name ---------------------------------
 def relu(input: Any) -> Any:
+    """max(0, x), elementwise: ``input.relu()`` (a list or array becomes a Tensor first)."""
     return input.relu() if hasattr(input, "relu") else Tensor(input).relu()
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Any:
+    """x for x > 0, else negative_slope * x, elementwise: ``input.leaky_relu(negative_slope)``."""
     x = input if hasattr(input, "leaky_relu") else Tensor(input)
     return x.leaky_relu(negative_slope)
 
 
 def tanh(input: Any) -> Any:
+    """tanh(x), elementwise: ``input.tanh()`` (a list or array becomes a Tensor first)."""
     return input.tanh() if hasattr(input, "tanh") else Tensor(input).tanh()
 
 
 def sigmoid(input: Any) -> Any:
+    """1 / (1 + e^-x), elementwise: ``input.sigmoid()`` (a list or array becomes a Tensor)."""
     return input.sigmoid() if hasattr(input, "sigmoid") else Tensor(input).sigmoid()
 
 
@@ -109,11 +113,14 @@ def _softmax_dim(dim: int | None, ndim: int, name: str) -> int:
 
 
 def softmax(input: Any, dim: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`. Without `dim`, PyTorch's deprecated guess (0 for
+    0-, 1- and 3-D input, else 1) is used, with its warning."""
     x = _tensor(input)
     return x.softmax(_softmax_dim(dim, x.ndim, "softmax"))
 
 
 def log_softmax(input: Any, dim: int | None = None) -> Tensor:
+    """log(softmax(x)) along `dim`, computed stably (x - logsumexp(x)); `dim` as in `softmax`."""
     x = _tensor(input)
     return x.log_softmax(_softmax_dim(dim, x.ndim, "log_softmax"))
 

@@ -80,15 +80,18 @@ def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: Seed = 
 
 
 def constant_(tensor: Any, val: float) -> Any:
+    """Fill `tensor` with `val`, in place; returns the tensor."""
     _array(tensor).fill(val)
     return tensor
 
 
 def zeros_(tensor: Any) -> Any:
+    """Fill `tensor` with zeros, in place; returns the tensor."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Any) -> Any:
+    """Fill `tensor` with ones, in place; returns the tensor."""
     return constant_(tensor, 1.0)
 
 
