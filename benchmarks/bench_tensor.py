@@ -15,7 +15,8 @@ per training step (zero_grad, forward, loss, backward, optimizer step), the best
 several repeats with Python's GC on. This is a benchmark, not a test: it asserts the
 numbers agree, never how fast anything is.
 
-Run: ``.venv/bin/python benchmarks/bench_tensor.py [--repeats 3] [--only spiral]``
+Run: ``.venv/bin/python benchmarks/bench_tensor.py [--repeats 5] [--only spiral]`` (about
+two minutes on a quiet 2-core machine).
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=3, help="fresh runs per engine (best)")
+    parser.add_argument("--repeats", type=int, default=5, help="fresh runs per engine (best)")
     parser.add_argument("--only", choices=sorted(WORKLOADS), help="run one workload")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     args = parser.parse_args()
@@ -281,7 +282,8 @@ def main() -> None:
         print(f"{n}: final loss after {WORKLOADS[n][1]} steps: {line}")
     torch_rows = [label for label in labels if label.startswith("PyTorch")]
     if "spiral" in names and torch_rows:
-        diff = abs(results["spiral"][ref][1] - results["spiral"][torch_rows[0]][1])
+        diff = max(abs(results["spiral"][ref][1] - results["spiral"][row][1])
+                   for row in torch_rows)
         print(f"spiral: |tinygrad_edu - PyTorch| after 500 epochs (float64) = {diff:.3e}")
         assert diff < 1e-6, f"spiral losses differ from PyTorch's by {diff:.3e}"
     if "spiral" in names:
