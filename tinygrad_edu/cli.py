@@ -139,16 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="(default: adam)")
     t.add_argument("--lr", type=_positive_float, default=0.01, help="learning rate "
                    "(default: 0.01)")
-    t.add_argument("--momentum", type=_nonnegative_float, default=0.0,
+    t.add_argument("--momentum", type=_nonnegative_float, default=0.0, metavar="M",
                    help="SGD momentum (default: 0)")
-    t.add_argument("--weight-decay", type=_nonnegative_float, default=0.0,
+    t.add_argument("--weight-decay", type=_nonnegative_float, default=0.0, metavar="L2",
                    help="L2 penalty (AdamW: decoupled decay) (default: 0)")
-    t.add_argument("--epochs", type=_positive_int, default=500, help="(default: 500)")
+    t.add_argument("--epochs", type=_positive_int, default=500, metavar="N",
+                   help="(default: 500)")
     t.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                    help="mini-batch size (default: the whole training set each step)")
     t.add_argument("--samples", type=_positive_int, default=None, metavar="N",
                    help="dataset size (spiral: points per arm, default 200; others: rows)")
-    t.add_argument("--noise", type=_nonnegative_float, default=None,
+    t.add_argument("--noise", type=_nonnegative_float, default=None, metavar="STD",
                    help="dataset noise (default: the dataset's own; spiral 0.2)")
     t.add_argument("--data-seed", type=_seed, default=None, metavar="SEED",
                    help="seed of the dataset (default: the dataset's own; spiral 42, the "
@@ -209,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="learning rates (default: the sweep's own, 0.1 1 10)")
     s.add_argument("--hidden", type=_positive_int, nargs="+", default=None, metavar="N",
                    help="hidden sizes, one hidden layer each (default: 2 4 8 16)")
-    s.add_argument("--epochs", type=_positive_int, default=None,
+    s.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                    help="epochs per run (default: xor 1000, others 300)")
     s.add_argument("--loss", choices=("mse", "bce"), default=None,
                    help="mse on a sigmoid output, or bce on logits (default: xor mse, others "
@@ -235,9 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     pg = sub.add_parser("playground", help="a local web page that trains a network live",
                         description="Serve the playground page until Ctrl-C.")
-    pg.add_argument("--port", type=_port, default=8000, help="port (0: any free one; default "
-                    "8000)")
-    pg.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    pg.add_argument("--port", type=_port, default=8000, metavar="N",
+                    help="port (0: any free one; default 8000)")
+    pg.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                    help="address to bind (default: loopback)")
     pg.add_argument("--open", action="store_true", help="open the page in a web browser")
     pg.add_argument("--verbose", action="store_true", help="log every request")
     pg.set_defaults(func=cmd_playground)
