@@ -53,8 +53,6 @@ MODULES = [
 # Functions without a docstring that live in files this test's author may not edit; each
 # entry must still lack one (test_known_missing_docstrings_are_still_missing), so the list
 # shrinks as they are written.
-KNOWN_MISSING_DOCSTRINGS = {"tinygrad_edu.autograd.is_anomaly_enabled"}
-
 SPAN = re.compile(r"`([^`\n]+)`")
 FENCE = re.compile(r"^```.*?^```[^\n]*$", re.S | re.M)
 
@@ -176,14 +174,6 @@ def test_every_public_function_and_class_has_a_docstring(module_name):
         if not (inspect.isfunction(obj) or inspect.isclass(obj)):
             continue
         where = f"{obj.__module__}.{obj.__qualname__}"
-        if not own_docstring(obj) and where not in KNOWN_MISSING_DOCSTRINGS:
+        if not own_docstring(obj):
             lacking.append(where)
     assert not lacking, f"public functions/classes without a docstring: {lacking}"
-
-
-def test_known_missing_docstrings_are_still_missing():
-    for path in KNOWN_MISSING_DOCSTRINGS:
-        module_name, _, name = path.rpartition(".")
-        obj = getattr(importlib.import_module(module_name), name)
-        assert not own_docstring(obj), f"{path} has a docstring now: remove it from " \
-                                       "KNOWN_MISSING_DOCSTRINGS"

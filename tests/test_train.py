@@ -275,7 +275,7 @@ def test_early_stopping_restores_the_best_weights():
             progress=False)
     assert h.stopped_early and "val_loss" in h.stop_reason
     assert h.best_epoch == 1 + int(np.argmin(h.val_loss))
-    assert len(h) == h.best_epoch + 3 + 1  # patience 3: three more epochs, then stop on the 4th
+    assert len(h) == h.best_epoch + 3  # patience 3: stop on the third epoch without improvement
     best = snapshots[h.best_epoch]
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v, best[k])
@@ -298,7 +298,7 @@ def test_early_stopping_without_restore_keeps_the_last_weights_and_min_delta():
     h = fit(model, X, y, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=0.01),
             epochs=50, early_stopping=EarlyStopping(patience=4, min_delta=10.0, monitor="loss"),
             progress=False)
-    assert h.best_epoch == 1 and len(h) == 6
+    assert h.best_epoch == 1 and len(h) == 5  # patience 4: epochs 2-5 do not count
 
 
 def test_early_stopping_needs_validation_or_monitor_loss():

@@ -79,6 +79,7 @@ class AnomalyError(FloatingPointError):
 
 
 def is_anomaly_enabled() -> bool:
+    """True inside a detect_anomaly() block: ops then check for nan/inf."""
     return _mode.anomaly
 
 

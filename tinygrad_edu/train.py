@@ -136,7 +136,7 @@ class EarlyStopping:
                 self.best_state = _snapshot(model)
             return False
         self.wait += 1
-        return self.wait > self.patience
+        return self.wait >= self.patience  # as Keras: `patience` bad epochs, then stop
 
     def restore(self, model: Any) -> None:
         if self.restore_best_weights and self.best_state is not None:
