@@ -248,3 +248,10 @@ def test_worked_example_of_a_2_2_1_sigmoid_network():
     assert W1[0][0].grad == pytest.approx(-0.021, abs=1e-3)
     assert W1[1][0].grad == pytest.approx(0.021, abs=1e-3)
     assert W1[0][1].grad == 0.0 and W1[1][1].grad == 0.0  # x2 = 0 blocks them exactly
+
+
+def test_mixing_with_a_tensor_subclass_names_both_engines():
+    from tinygrad_edu import nn
+
+    with pytest.raises(TypeError, match="cannot mix Value and Tensor"):
+        Value(1.0) + nn.Parameter([1.0])

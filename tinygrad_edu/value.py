@@ -34,7 +34,7 @@ def _const(other: object, op: str) -> float:
     if kind is int or isinstance(other, numbers.Real):
         return float(other)  # type: ignore[arg-type]
     name = kind.__name__
-    if name == "Tensor":
+    if any(c.__name__ == "Tensor" for c in kind.__mro__):  # Tensor or a subclass (Parameter)
         raise TypeError(f"{op}: cannot mix Value and Tensor; use Tensor for arrays of numbers")
     if name == "ndarray":
         raise TypeError(f"{op}: cannot mix Value and a numpy array; use Tensor for arrays")

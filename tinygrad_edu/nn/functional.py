@@ -70,7 +70,8 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if b is not None:
         out += b.data                           # a fresh array, so in place is safe
     def backward(grad):
-        g2 = grad.reshape(-1, n_out)            # batch axes flattened: (rows, out)
+        # contiguous: a strided or broadcast upstream grad would make numpy skip BLAS
+        g2 = np.ascontiguousarray(grad).reshape(-1, n_out)  # batch axes flattened: (rows, out)
         if x.requires_grad:
             x._accumulate(grad @ W.data)
         if W.requires_grad:
