@@ -322,8 +322,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     labels = "int" if args.loss == "ce" else "float"
     X, y, name = _dataset(args.dataset, args.samples, args.noise, args.data_seed, labels)
-    n_classes = len(np.unique(y))
-    if n_classes < 2:
+    # class ids run 0..k-1 (a CSV may skip one: labels 0 and 2 still need 3 outputs)
+    n_classes = int(np.max(y)) + 1 if len(y) else 0
+    if len(np.unique(y)) < 2:
         raise CLIError(f"{name} has only one class; a classifier needs two or more")
     y = _targets(y, args.loss)
     split = args.test_split if args.test_split is not None else (0.0 if name == "xor" else 0.2)
