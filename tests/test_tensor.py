@@ -380,3 +380,15 @@ def test_iterating_gives_differentiable_rows():
     np.testing.assert_array_equal(x.grad, [[0, 0], [1, 1], [2, 2]])
     with pytest.raises(TypeError, match="0-d"):
         list(Tensor(1.0))
+
+
+def test_random_factories_refuse_integer_dtypes_instead_of_returning_zeros():
+    from tinygrad_edu import rand_like, randn, randn_like
+
+    with pytest.raises(TypeError, match="floating-point dtype, got int64"):
+        randn_like(Tensor([1, 2, 3]))
+    with pytest.raises(TypeError, match="floating-point"):
+        rand_like(Tensor([True, False]))
+    with pytest.raises(TypeError, match="floating-point"):
+        randn(2, dtype="int32")
+    assert randn_like(Tensor([1.0, 2.0]), seed=0).dtype == np.float32

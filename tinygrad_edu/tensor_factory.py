@@ -56,15 +56,25 @@ def full(shape: int | tuple[int, ...], fill_value: float, dtype: Any = None,
     return _new(np.full(_shape((shape,)), fill_value), dtype, requires_grad)
 
 
+def _floating(dtype: Any, op: str) -> Any:
+    # casting random floats to an int dtype would silently give (mostly) zeros
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise TypeError(f"{op}: random samples need a floating-point dtype, got "
+                        f"{np.dtype(dtype)} (as in PyTorch)")
+    return dtype
+
+
 def randn(*shape: int, seed: Seed = None, dtype: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
+    dtype = _floating(dtype, "randn")
     return _new(rng(seed).standard_normal(_shape(shape)), dtype, requires_grad)
 
 
 def rand(*shape: int, seed: Seed = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
+    dtype = _floating(dtype, "rand")
     return _new(rng(seed).random(_shape(shape)), dtype, requires_grad)
 
 
