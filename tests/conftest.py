@@ -1,9 +1,11 @@
 """Shared test set-up: a headless matplotlib and one Hypothesis profile for the suite."""
 
 import os
+import sys
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 # No deadlines: a shared 2-core CI machine makes per-example timing meaningless.
@@ -19,3 +21,13 @@ try:  # one thread: on a shared 2-core machine torch's thread pool makes tiny op
     torch.set_num_threads(1)
 except ImportError:
     pass
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Each test starts with no open matplotlib figure, whatever ran before it (docs
+    examples draw with pyplot and, like a user at a prompt, leave their figures open)."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
