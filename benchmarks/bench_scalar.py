@@ -82,7 +82,19 @@ def ours_step(model, X, y, k: int) -> float:
     return total.data
 
 
-def run(step: Callable, model, X, y, steps: int, gc_off: bool) -> tuple[list[float], list[float]]:
+def run(step: Callable, make: Callable, X, y, steps: int, gc_off: bool,
+        warmup: int = 2) -> tuple[list[float], list[float]]:
+    """Time `steps` training steps of a fresh model, after `warmup` untimed steps on another.
+
+    Each engine starts from the same heap state: earlier engines' garbage is collected and
+    the allocator is warmed up first, so no engine pays for another's leftovers.
+    """
+    scratch = make()
+    for k in range(warmup):
+        step(scratch, X, y, k)
+    del scratch
+    gc.collect()
+    model = make()
     losses, times = [], []
     for k in range(steps):
         if gc_off:
@@ -134,7 +146,7 @@ def main() -> None:
     results = []
     for name, step, make, gc_off in rows:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        losses, times = run(step, make(), X, y, args.steps, gc_off)
+        losses, times = run(step, make, X, y, args.steps, gc_off)
         results.append((name, losses, statistics.median(times)))
 
     ref = results[0][1]
