@@ -31,8 +31,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scalar.py
 	$(BIN)/python benchmarks/bench_tensor.py
 
+# Regenerate every picture the docs show (the playground screenshot comes from its browser test).
 docs-images: $(STAMP)
 	$(BIN)/python examples/graph.py --out docs/images
+	$(BIN)/python examples/spiral.py --out docs/images
+	$(BIN)/python examples/xor_tensor.py --out docs/images
+	TINYGRAD_EDU_UPDATE_IMAGES=1 $(BIN)/python -m pytest -q tests/test_playground_browser.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis
