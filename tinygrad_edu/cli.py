@@ -205,13 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sweep", help="train over several learning rates and hidden sizes",
                        description="Train one model per (learning rate, hidden size) pair and "
                        "plot the loss curves and the final loss/accuracy bars.")
-    s.add_argument("dataset", metavar="DATASET", help="xor, spiral, ... (as for train)")
+    s.add_argument("dataset", metavar="DATASET",
+                   help="a built-in dataset: xor, spiral, circles, moons, gaussian, blobs")
     s.add_argument("--lr", type=_positive_float, nargs="+", default=None, metavar="LR",
                    help="learning rates (default: the sweep's own, 0.1 1 10)")
     s.add_argument("--hidden", type=_positive_int, nargs="+", default=None, metavar="N",
                    help="hidden sizes, one hidden layer each (default: 2 4 8 16)")
     s.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
-                   help="epochs per run (default: xor 1000, others 300)")
+                   help="epochs per run (default: xor 1000, others 200)")
     s.add_argument("--loss", choices=("mse", "bce"), default=None,
                    help="mse on a sigmoid output, or bce on logits (default: xor mse, others "
                    "bce)")
