@@ -43,10 +43,12 @@ class LRScheduler:
         self._is_initial = False
 
     def get_lr(self) -> list[float]:
-        raise NotImplementedError
+        """The next learning rates, by PyTorch's recursive rule (each scheduler defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define get_lr")
 
     def _closed_form_lr(self) -> list[float]:
-        raise NotImplementedError
+        """The learning rates at `last_epoch` directly, for ``step(epoch)`` (each defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _closed_form_lr")
 
     def get_last_lr(self) -> list[float]:
         """The learning rates (one per param group) set by the latest step."""

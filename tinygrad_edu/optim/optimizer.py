@@ -153,10 +153,12 @@ class Optimizer:
         return loss
 
     def _update_array(self, x: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
-        raise NotImplementedError
+        """The update rule for an array parameter, in place (each optimizer defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update_array")
 
     def _update_scalar(self, x: float, g: float, state: dict, group: dict) -> float:
-        raise NotImplementedError
+        """The same rule for a Value's float: returns the new value (each optimizer defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update_scalar")
 
     # ---- checkpoints ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
