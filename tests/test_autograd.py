@@ -240,3 +240,49 @@ def test_no_grad_decorates_without_parentheses_like_torch():
     out = evaluate(Value(1.0))
     assert out._prev == () and out._backward is None
     assert is_grad_enabled()
+
+
+def test_decorated_no_grad_is_reentrant_in_recursion():
+    # a recursive @no_grad function enters the same decorator again before the outer call
+    # exits; grad mode must come back on afterwards (a single saved slot loses it)
+    @no_grad()
+    def depth(n):
+        assert not is_grad_enabled()
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    @no_grad
+    def depth_bare(n):
+        return 0 if n == 0 else 1 + depth_bare(n - 1)
+
+    assert depth(5) == 5 and is_grad_enabled()
+    assert depth_bare(5) == 5 and is_grad_enabled()
+
+
+def test_one_grad_mode_instance_entered_twice_restores_each_level():
+    ng, eg = no_grad(), enable_grad()
+    with ng:
+        with eg:
+            with ng:
+                assert not is_grad_enabled()
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_grad_mode_decorator_is_per_thread():
+    import threading
+
+    seen = []
+    gate = threading.Barrier(2)
+
+    @no_grad()
+    def work():
+        gate.wait()  # both threads inside the same decorated function at once
+        seen.append(is_grad_enabled())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False, False] and is_grad_enabled()

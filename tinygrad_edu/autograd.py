@@ -51,12 +51,18 @@ class _GradMode(contextlib.ContextDecorator):
         self = super().__new__(cls)
         return self if func is None else self(func)
 
+    def _recreate_cm(self) -> _GradMode:
+        # a decorated function gets a fresh context per call, so recursion and
+        # threads never share the saved mode
+        return type(self)()
+
     def __enter__(self) -> None:
-        self._prev = _mode.grad_enabled
+        # a stack, not one slot: the same instance may be entered again before it exits
+        self.__dict__.setdefault("_saved", []).append(_mode.grad_enabled)
         _mode.grad_enabled = self._enabled
 
     def __exit__(self, *exc: object) -> None:
-        _mode.grad_enabled = self._prev
+        _mode.grad_enabled = self._saved.pop()
 
 
 class no_grad(_GradMode):
