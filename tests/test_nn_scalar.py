@@ -124,3 +124,14 @@ def test_matches_micrograd_given_the_same_weights():
     assert out.data == pytest.approx(ref.data, rel=1e-12)
     for p, q in zip(ours.parameters(), theirs.parameters()):
         assert p.grad == pytest.approx(q.grad, rel=1e-9, abs=1e-12)
+
+
+def test_layer_and_mlp_without_seed_use_the_global_generator():
+    # seed=None must reach every neuron as "the random module", as micrograd does
+    random.seed(5)
+    a = MLP(2, [3, 2, 1])
+    random.seed(5)
+    b = MLP(2, [3, 2, 1])
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert len({p.data for p in Layer(3, 4).parameters() if p.data != 0.0}) == 12
+    assert isinstance(a([1.0, -1.0]), Value)

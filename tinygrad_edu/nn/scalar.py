@@ -44,9 +44,11 @@ def _name(activation: Activation) -> str:
 def _rng(seed: int | random.Random | None) -> random.Random:
     """A seed gives a private generator (reproducible); None uses the `random` module's
     global one, as micrograd does (so ``random.seed(...)`` controls it)."""
+    if seed is None or seed is random:  # a Layer hands its generator on to its neurons
+        return random  # type: ignore[return-value]
     if isinstance(seed, random.Random):
         return seed
-    return random if seed is None else random.Random(seed)  # type: ignore[return-value]
+    return random.Random(seed)
 
 
 class Neuron(Module):
