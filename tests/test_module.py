@@ -235,3 +235,38 @@ def test_tensor_parameters_register_zero_to_none_and_load_by_shape():
     with pytest.raises(RuntimeError, match=r"'weight'.*shape \(3, 2\).*shape in the model "
                                            r"is \(2, 3\)"):
         m.load_state_dict({"weight": np.zeros((3, 2)), "gain": np.array(2.0)})
+
+
+def test_a_list_assigned_empty_and_filled_later_is_registered():
+    # micrograd-style: self.w = [] then append in a loop; the appended items must count
+    class Grown(Module):
+        def __init__(self):
+            super().__init__()
+            self.w = []
+            self.layers = []
+            self.sizes = ()  # an empty tuple is a setting, not a container
+            for i in range(3):
+                self.w.append(Value(float(i)))
+            self.layers.append(Neuron(2, seed=0))
+
+    g = Grown()
+    names = [n for n, _ in g.named_parameters()]
+    assert names == ["w.0", "w.1", "w.2", "layers.0.w.0", "layers.0.w.1", "layers.0.b"]
+    assert [n for n, _ in g.named_children()] == ["layers.0"]
+    assert g.num_parameters() == 6 and list(g.state_dict()) == names
+    assert repr(g).splitlines()[1].strip().startswith("(layers.0): Neuron(2")
+    g.w.append(Value(9.0))  # appending after construction counts too
+    assert g.num_parameters() == 7
+
+
+def test_mixed_list_keeps_each_items_position_in_its_name():
+    class Mixed(Module):
+        def __init__(self):
+            super().__init__()
+            self.parts = [Value(1.0), Neuron(1, seed=0), Value(2.0)]
+
+    m = Mixed()
+    assert [n for n, _ in m.named_parameters()] == ["parts.0", "parts.2", "parts.1.w.0",
+                                                    "parts.1.b"]
+    assert [n for n, _ in m.named_children()] == ["parts.1"]
+    assert "(parts.1): Neuron(1" in repr(m)

@@ -18,6 +18,10 @@ __all__ = ["Sequential", "ModuleList"]
 class _Indexed(Module):
     """Layers kept in order under the names "0", "1", ... (or the names given)."""
 
+    def _children(self) -> dict[str, Module]:
+        # only the layers: a subclass may also keep lists (see Module) among its attributes
+        return {k: v for k, v in self._modules.items() if isinstance(v, Module)}
+
     def _check(self, module: Any, where: str) -> Module:
         if not isinstance(module, Module):
             hint = " (wrap a function in nn.Lambda(fn))" if callable(module) else ""
@@ -26,36 +30,36 @@ class _Indexed(Module):
         return module
 
     def _renumber(self, modules: list[Module]) -> None:
-        for name in list(self._modules):
+        for name in list(self._children()):
             delattr(self, name)
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
 
     def _index(self, idx: int) -> int:
-        n = len(self._modules)
+        n = len(self._children())
         if not -n <= idx < n:
             raise IndexError(f"index {idx} is out of range for {type(self).__name__} of "
                              f"length {n}")
         return idx % n
 
     def __len__(self) -> int:
-        return len(self._modules)
+        return len(self._children())
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(list(self._modules.values()))
+        return iter(list(self._children().values()))
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        name = list(self._modules)[self._index(idx)]
+        name = list(self._children())[self._index(idx)]
         self._check(module, f"item {idx}")
-        modules = dict(self._modules)
+        modules = dict(self._children())
         modules[name] = module
-        for key in list(self._modules):
+        for key in list(self._children()):
             delattr(self, key)
         for key, m in modules.items():
             self.add_module(key, m)
 
     def __delitem__(self, idx: int | slice) -> None:
-        modules = list(self._modules.values())
+        modules = list(self._children().values())
         del modules[idx if isinstance(idx, slice) else self._index(idx)]
         self._renumber(modules)  # as PyTorch: the rest are renumbered 0, 1, ...
 
@@ -69,7 +73,7 @@ class _Indexed(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        modules = list(self._modules.values())
+        modules = list(self._children().values())
         modules.insert(index, self._check(module, "the inserted item"))
         self._renumber(modules)
 
@@ -92,12 +96,12 @@ class Sequential(_Indexed):
                 self.add_module(str(i), self._check(module, f"argument {i}"))
 
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
+        for module in self._children().values():
             input = module(input)
         return input
 
     def __getitem__(self, idx: int | slice) -> Any:
-        items = list(self._modules.items())
+        items = list(self._children().items())
         if isinstance(idx, slice):
             return Sequential(OrderedDict(items[idx]))
         return items[self._index(idx)][1]
@@ -113,7 +117,7 @@ class ModuleList(_Indexed):
             self.extend(modules)
 
     def __getitem__(self, idx: int | slice) -> Any:
-        modules = list(self._modules.values())
+        modules = list(self._children().values())
         if isinstance(idx, slice):
             return ModuleList(modules[idx])
         return modules[self._index(idx)]

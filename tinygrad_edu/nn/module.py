@@ -40,15 +40,26 @@ def _is_param(x: object) -> bool:
     return isinstance(x, Value) or _is_tensor_parameter(x)
 
 
-def _all(items: object, test: Any) -> bool:
-    return isinstance(items, (list, tuple)) and len(items) > 0 and all(map(test, items))
+def _is_module(x: object) -> bool:
+    return isinstance(x, Module)
 
 
-def _expand(name: str, entry: Any) -> Iterator[tuple[str, Any]]:
-    """('w', [a, b]) -> ('w.0', a), ('w.1', b), like PyTorch's ParameterList / ModuleList."""
+def _is_list_of_parts(value: object) -> bool:
+    # An empty list counts: micrograd-style code fills it with append() after assigning it.
+    # An empty tuple cannot grow, so it is just a setting (like MLP.hidden == ()).
+    return (isinstance(value, list) or (isinstance(value, tuple) and len(value) > 0)) and all(
+        _is_param(x) or _is_module(x) for x in value)
+
+
+def _expand(name: str, entry: Any, keep: Any) -> Iterator[tuple[str, Any]]:
+    """('w', [a, b]) -> ('w.0', a), ('w.1', b), like PyTorch's ParameterList / ModuleList.
+
+    A list is read when it is used, not when it is assigned, so later appends count;
+    `keep` picks the parameters or the modules out of it."""
     if isinstance(entry, (list, tuple)):
         for i, item in enumerate(entry):
-            yield f"{name}.{i}", item
+            if keep(item):
+                yield f"{name}.{i}", item
     else:
         yield name, entry
 
@@ -63,7 +74,8 @@ class Module:
 
     Differs from PyTorch in one convenience: a plain list of Values or of Modules is
     registered (as ``name.0``, ``name.1``, ...) without a ParameterList/ModuleList wrapper,
-    so micrograd-style code such as ``self.w = [Value(...) for _ in range(n)]`` just works.
+    so micrograd-style code such as ``self.w = [Value(...) for _ in range(n)]`` just works,
+    as does ``self.w = []`` followed by ``self.w.append(...)``: a list is read when it is used.
     """
 
     training: bool
@@ -80,9 +92,12 @@ class Module:
                                  f"call super().__init__() first in {type(self).__name__}")
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
-        if _is_param(value) or _all(value, _is_param):
+        if _is_param(value):
             self._parameters[name] = value
-        elif isinstance(value, Module) or _all(value, lambda m: isinstance(m, Module)):
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        elif _is_list_of_parts(value):  # indexed both ways; _expand sorts the items out
+            self._parameters[name] = value
             self._modules[name] = value
         # The attribute also lives in __dict__, so reading it is a plain (fast) lookup;
         # the two dicts above are an ordered index of names.
@@ -111,7 +126,7 @@ class Module:
     # ---- traversal -----------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for name, entry in self._modules.items():
-            yield from _expand(name, entry)
+            yield from _expand(name, entry, _is_module)
 
     def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
@@ -140,7 +155,7 @@ class Module:
         modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         for mod_name, module in modules:
             for name, entry in module._parameters.items():
-                for pname, p in _expand(name, entry):
+                for pname, p in _expand(name, entry, _is_param):
                     if id(p) not in seen:
                         seen.add(id(p))
                         yield (f"{mod_name}.{pname}" if mod_name else pname), p
@@ -187,7 +202,7 @@ class Module:
         out: dict[str, np.ndarray] = {}
         for mod_name, module in self.named_modules():
             for name, entry in module._parameters.items():
-                for pname, p in _expand(name, entry):
+                for pname, p in _expand(name, entry, _is_param):
                     key = f"{mod_name}.{pname}" if mod_name else pname
                     out[key] = _to_array(p)
         return out
@@ -202,7 +217,7 @@ class Module:
         own: dict[str, Any] = {}
         for mod_name, module in self.named_modules():
             for name, entry in module._parameters.items():
-                for pname, p in _expand(name, entry):
+                for pname, p in _expand(name, entry, _is_param):
                     own[f"{mod_name}.{pname}" if mod_name else pname] = p
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -243,24 +258,26 @@ class Module:
                 lines.append(f"({name}): {_indent(repr(entry))}")
         if not lines:
             return f"{type(self).__name__}()"
-        if extra_only and not self._modules:
+        if extra_only and len(lines) == 1:
             return f"{type(self).__name__}({lines[0]})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _list_lines(name: str, modules: list | tuple) -> list[str]:
+def _list_lines(name: str, entry: list | tuple) -> list[str]:
     """Runs of identical submodules are printed once, as PyTorch does: (w.0-15): 16 x ..."""
-    lines, i = [], 0
-    while i < len(modules):
-        text = repr(modules[i])
-        j = i + 1
-        while j < len(modules) and repr(modules[j]) == text:
+    items = [(i, m) for i, m in enumerate(entry) if _is_module(m)]
+    lines, k = [], 0
+    while k < len(items):
+        first, text = items[k][0], repr(items[k][1])
+        j = k + 1
+        while j < len(items) and items[j][0] == items[j - 1][0] + 1 and repr(items[j][1]) == text:
             j += 1
-        if j - i == 1:
-            lines.append(f"({name}.{i}): {_indent(text)}")
+        last = items[j - 1][0]
+        if j - k == 1:
+            lines.append(f"({name}.{first}): {_indent(text)}")
         else:
-            lines.append(f"({name}.{i}-{j - 1}): {j - i} x {_indent(text)}")
-        i = j
+            lines.append(f"({name}.{first}-{last}): {j - k} x {_indent(text)}")
+        k = j
     return lines
 
 
