@@ -66,6 +66,40 @@ def test_xor_default_is_the_truth_table():
     assert yi.dtype == np.int64 and yi.tolist() == [0, 1, 1, 0]
 
 
+def test_xor_counts_that_are_not_a_multiple_of_four():
+    # 5 rows: the corners in order, then (0,0) again; every corner and both classes present
+    X, y = data.xor(n_samples=5)
+    np.testing.assert_array_equal(X, [[0, 0], [0, 1], [1, 0], [1, 1], [0, 0]])
+    assert y.ravel().tolist() == [0, 1, 1, 0, 0]
+    for n in (0, 1, 2, 3):   # fewer rows than corners would silently drop part of XOR
+        with pytest.raises(DataError, match=rf"n_samples must be an int >= 4 \(one row per "
+                           rf"corner of the XOR truth table\), got {n}"):
+            data.xor(n_samples=n)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: data.blobs(n_samples=2, centers=3), "n_samples=2 is fewer than the 3 centers"),
+    (lambda: data.blobs(n_samples=1, centers=np.zeros((2, 2))), "fewer than the 2 centers"),
+    (lambda: data.gaussian(n_samples=1), r">= 2 \(one row per blob\), got 1"),
+    (lambda: data.moons(n_samples=1), r">= 2 \(one row per class\), got 1"),
+    (lambda: data.circles(n_samples=1), r">= 2 \(one row per class\), got 1"),
+])
+def test_too_few_rows_for_every_class_is_an_error(call, match):
+    with pytest.raises(DataError, match=match):
+        call()
+
+
+def test_the_smallest_counts_give_every_class():
+    for gen, n in ((data.blobs, 2), (data.gaussian, 2), (data.moons, 2), (data.circles, 2),
+                   (data.xor, 4)):
+        _, y = gen(n_samples=n)
+        assert set(y.ravel().tolist()) == {0.0, 1.0}, gen.__name__
+    _, y = data.blobs(n_samples=3, centers=3, labels="int")
+    assert sorted(y.tolist()) == [0, 1, 2]
+    _, y = data.spiral(n_points=1)
+    assert sorted(y.ravel().tolist()) == [0.0, 1.0]
+
+
 def test_noisy_xor_clouds_keep_their_corner_labels():
     X, y = data.xor(n_samples=400, noise=0.1, seed=3)
     target = (X[:, 0] > 0.5) != (X[:, 1] > 0.5)

@@ -59,9 +59,10 @@ def _rng(seed: Seed) -> np.random.Generator | np.random.RandomState:
     raise DataError(f"seed must be an int, a np.random.Generator or None, got {seed!r}")
 
 
-def _count(name: str, n: object, minimum: int = 1) -> int:
+def _count(name: str, n: object, minimum: int = 1, why: str = "") -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise DataError(f"{name} must be an int >= {minimum}, got {n!r}")
+        reason = f" ({why})" if why else ""
+        raise DataError(f"{name} must be an int >= {minimum}{reason}, got {n!r}")
     return int(n)
 
 
@@ -94,10 +95,13 @@ def xor(n_samples: int = 4, noise: float = 0.0, seed: Seed = 0,
     """The XOR truth table: inputs (0,0), (0,1), (1,0), (1,1) with targets 0, 1, 1, 0.
 
     With the defaults you get exactly those 4 rows in that order. ``n_samples > 4`` repeats
-    the corners in the same order and ``noise`` adds Gaussian jitter, giving four noisy
-    clouds (the playground's XOR); the order is kept, so shuffle when you batch.
+    the corners in the same order (when it is not a multiple of 4, the first ``n_samples % 4``
+    corners get one row more) and ``noise`` adds Gaussian jitter, giving four noisy clouds
+    (the playground's XOR); the order is kept, so shuffle when you batch. Fewer than 4 rows
+    would drop a corner of the truth table, so ``n_samples < 4`` raises `DataError`.
     """
-    n = _count("n_samples", n_samples)
+    n = _count("n_samples", n_samples, minimum=4, why="one row per corner of the XOR truth "
+               "table")
     noise = _noise(noise)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     targets = np.array([0.0, 1.0, 1.0, 0.0])
@@ -139,7 +143,7 @@ def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, seed:
     ``factor`` is the inner radius relative to the outer radius 1; ``noise`` is the standard
     deviation of the Gaussian jitter added to every coordinate. Rows come shuffled.
     """
-    n = _count("n_samples", n_samples, minimum=2)
+    n = _count("n_samples", n_samples, minimum=2, why="one row per class")
     noise = _noise(noise)
     if not 0 < factor < 1:
         raise DataError(f"factor must be between 0 and 1 (inner radius / outer), got {factor!r}")
@@ -165,7 +169,7 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0,
 
     The upper moon (label 0) is centred at (0, 0), the lower one (label 1) at (1, 0.5).
     """
-    n = _count("n_samples", n_samples, minimum=2)
+    n = _count("n_samples", n_samples, minimum=2, why="one row per class")
     noise = _noise(noise)
     rng = _rng(seed)
     n_out = n // 2
@@ -190,7 +194,8 @@ def blobs(n_samples: int = 200, centers: int | np.ndarray = 2, cluster_std: floa
 
     ``centers`` is a count (placed uniformly at random in ``center_box``) or a ``(k, 2)``
     array. Samples are split as evenly as possible across clusters; rows come shuffled.
-    With more than two centers the float labels are class indices 0..k-1.
+    With more than two centers the float labels are class indices 0..k-1. Every cluster
+    needs a row, so ``n_samples`` below the number of centers raises `DataError`.
     """
     n = _count("n_samples", n_samples)
     std = _noise(cluster_std)
@@ -205,6 +210,9 @@ def blobs(n_samples: int = 200, centers: int | np.ndarray = 2, cluster_std: floa
             raise DataError(f"centers must be an int or an array of shape (k, 2), got shape "
                             f"{c.shape}")
         k = len(c)
+    if n < k:
+        raise DataError(f"n_samples={n} is fewer than the {k} centers: every cluster (class) "
+                        "needs at least one row")
     per = [n // k + (1 if i < n % k else 0) for i in range(k)]
     X = np.concatenate([c[i] + rng.standard_normal((m, 2)) * std for i, m in enumerate(per)])
     y = np.concatenate([np.full(m, float(i)) for i, m in enumerate(per)])
@@ -217,8 +225,10 @@ def gaussian(n_samples: int = 200, noise: float = 1.0, seed: Seed = 0,
     """Two Gaussian blobs centred at (2, 2) (label 1) and (-2, -2) (label 0).
 
     The TensorFlow Playground's "Gaussian" set: ``noise`` is each blob's standard deviation,
-    so raising it makes the classes overlap. A thin wrapper over `blobs`.
+    so raising it makes the classes overlap. A thin wrapper over `blobs`; ``n_samples`` must
+    be at least 2, one row per blob.
     """
+    _count("n_samples", n_samples, minimum=2, why="one row per blob")
     X, y = blobs(n_samples, centers=np.array([[-2.0, -2.0], [2.0, 2.0]]),
                  cluster_std=noise, seed=seed, labels=labels)
     return X, y
