@@ -605,3 +605,90 @@ def test_binds_loopback_by_default():
         assert srv.server_address[0] == "127.0.0.1"
     finally:
         srv.server_close()
+
+
+# ---- user input that once escaped as a 500 -------------------------------------------------
+CSV4 = "x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(4))
+
+
+def test_too_few_rows_for_the_test_size_is_a_400(client):
+    """4 rows with test_size 0.9: ceil(3.6) = 4 test rows leave none to train on."""
+    status, out = client.call("POST", "/api/session",
+                              {"dataset": "csv", "csv": CSV4, "test_size": 0.9})
+    assert status == 400, out
+    assert "split the 4 rows" in out["error"] and "test_size=0.9" in out["error"]
+    assert "lower the test fraction" in out["error"]
+    _alive(client)
+
+
+def test_a_failed_config_change_keeps_the_session_working(client):
+    sid = client.ok("POST", "/api/session", {"dataset": "xor", "test_size": 0.25},
+                    status=201)["state"]["session"]
+    before = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 2, "frame": False})
+    status, out = client.call("POST", f"/api/session/{sid}/config",
+                              {"dataset": "csv", "csv": CSV4, "test_size": 0.9})
+    assert status == 400 and "test_size=0.9" in out["error"], out
+    after = client.ok("POST", f"/api/session/{sid}/step", {"epochs": 1, "frame": False})
+    assert after["state"]["config"] == before["state"]["config"]
+    assert after["state"]["config"]["dataset"] == "xor"
+    assert after["state"]["config"]["test_size"] == 0.25
+    assert after["state"]["epoch"] == 3
+
+
+def _session(**settings):
+    return Session("s", Config(**{"dataset": "xor", "points": 40, "hidden": [4],
+                                  **settings}))
+
+
+@pytest.mark.parametrize("change", [{"hidden": [3]}, {"seed": 5}, {"points": 60}])
+def test_configure_restores_everything_on_any_failure(monkeypatch, change):
+    """A bug while rebuilding (here a RuntimeError from the new model) must not leave the
+    session half-configured: the old data, model, epoch and settings all stay."""
+    s = _session()
+    s.step(2, 10.0)
+    kept = {k: getattr(s, k) for k in ("cfg", "X_train", "y_test", "trainer", "epoch",
+                                        "metrics", "extent", "rng")}
+
+    def broken(cfg):
+        raise RuntimeError("a bug while building the model")
+    monkeypatch.setattr("tinygrad_edu.playground.session.Trainer", broken)
+    new = Config(**{**s.cfg.__dict__, **change})
+    with pytest.raises(RuntimeError, match="a bug"):
+        s.configure(new)
+    for k, v in kept.items():
+        assert getattr(s, k) is v, k
+    monkeypatch.undo()
+    assert len(s.step(1, 10.0)) == 1 and s.epoch == 3
+
+
+@pytest.mark.parametrize("raw,fragment", [
+    (b'{"seed": 1' + b"0" * 400 + b"}", "401 digits"),
+    (b'{"seed": 1' + b"0" * 5000 + b"}", "5001 digits"),
+    (b'{"lr": 1' + b"0" * 400 + b"}", "401 digits"),
+    (b'{"dataset": "csv", "csv": "1,2,0\\ud800\\n"}', "surrogate"),
+    (b'{"\\udfff": 1}', "surrogate"),
+])
+def test_numbers_and_text_json_cannot_use_are_a_400(client, raw, fragment):
+    status, _, data = client.raw("POST", "/api/session", raw,
+                                 {"Content-Type": "application/json"})
+    assert status == 400, data[:300]
+    assert fragment in json.loads(data)["error"]
+    _alive(client)
+
+
+def test_a_huge_whole_number_in_the_xor_trace_is_a_400(client):
+    example = client.ok("GET", "/api/xor/example")
+    raw = json.dumps(example)[:-1].encode() + b', "lr": 1' + b"0" * 400 + b"}"
+    status, _, data = client.raw("POST", "/api/xor/trace", raw,
+                                 {"Content-Type": "application/json"})
+    assert status == 400 and "401 digits" in json.loads(data)["error"], data[:300]
+
+
+def test_a_body_shorter_than_its_content_length_is_a_408(client, monkeypatch):
+    from tinygrad_edu.playground.server import Handler
+    monkeypatch.setattr(Handler, "timeout", 0.5)
+    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 100\r\n\r\n{\"seed\": 1")
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:300]
+    assert b"Content-Length" in reply
+    _alive(client)

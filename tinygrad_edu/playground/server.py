@@ -52,6 +52,8 @@ __all__ = ["PlaygroundServer", "make_server", "serve", "main"]
 
 _SESSION_ROUTE = re.compile(r"^/api/session/([A-Za-z0-9_-]{1,64})(?:/([a-z]+))?$")
 _STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.(html|js|css)$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_INT_DIGITS = 20
 _CONTENT_TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8",
                   "css": "text/css; charset=utf-8"}
 
@@ -130,12 +132,21 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True       # the unread body must not become a request
             raise BadRequest(f"request body of {length} bytes is larger than the limit of "
                              f"{LIMITS['max_body_bytes']} bytes", 413)
-        raw = self.rfile.read(length) if length else b""
+        try:
+            raw = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            self.close_connection = True
+            raise BadRequest(f"the request body stopped arriving before its Content-Length of "
+                             f"{length} bytes", 408) from None
         self._consumed = True
+        if len(raw) < length:
+            self.close_connection = True
+            raise BadRequest(f"the request body has {len(raw)} bytes, its Content-Length "
+                             f"says {length}")
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw.decode("utf-8"))
+            obj = json.loads(raw.decode("utf-8"), parse_int=_small_int)
         except UnicodeDecodeError:
             raise BadRequest("request body is not UTF-8 text") from None
         except json.JSONDecodeError as e:
@@ -143,6 +154,8 @@ class Handler(BaseHTTPRequestHandler):
                              f"column {e.colno}") from None
         except RecursionError:
             raise BadRequest("request body is nested too deeply") from None
+        _no_surrogates(obj)
+        return obj
 
     def _dispatch(self, method: str) -> None:
         self._consumed = False
@@ -283,6 +296,33 @@ class Handler(BaseHTTPRequestHandler):
         if not f.is_file():
             raise BadRequest(f"no such file: {name}", 404)
         self._send(200, f.read_bytes(), _CONTENT_TYPES[m.group(1)])
+
+
+def _small_int(text: str) -> int:
+    # Every whole number the API takes is far below 10**20; a longer one would only reach
+    # float() (OverflowError) or int() (Python's digit limit) deeper in, as a 500.
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise BadRequest(f"a whole number in the request has {digits} digits; the largest "
+                         f"setting needs at most {MAX_INT_DIGITS}")
+    return int(text)
+
+
+def _no_surrogates(obj: Any) -> None:
+    # JSON's \ud800-\udfff escapes can make strings that are not text (a lone surrogate);
+    # encoding one to UTF-8 later would fail as a 500. Iterative: the body may nest deeply.
+    stack = [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE.search(v):
+                raise BadRequest("request body holds a lone UTF-16 surrogate (a \\ud800-"
+                                 "\\udfff escape without its pair), which is not text")
+        elif isinstance(v, dict):
+            stack.extend(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
 
 
 def _defaults() -> dict[str, Any]:

@@ -31,13 +31,17 @@ MODEL_KEYS = ("hidden", "activation", "loss", "optimizer")
 
 def make_data(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     """The configured dataset as ``X (n, 2)``, ``y (n, 1)`` float64."""
+    try:
+        return _generate(cfg)
+    except data.DataError as e:  # the user's data or settings, so a 400 in their words
+        raise BadRequest(str(e)) from None
+
+
+def _generate(cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     n, noise, seed = cfg.points, cfg.noise, cfg.seed
     if cfg.dataset == "csv":
-        try:
-            return data.parse_csv(cfg.csv or "", name="uploaded CSV",
-                                  max_rows=LIMITS["max_csv_rows"])
-        except data.DataError as e:
-            raise BadRequest(str(e)) from None
+        return data.parse_csv(cfg.csv or "", name="uploaded CSV",
+                              max_rows=LIMITS["max_csv_rows"])
     if cfg.dataset == "spiral":
         return data.spiral(n_points=n // 2, noise=noise, seed=seed)
     if cfg.dataset == "xor":
@@ -98,8 +102,12 @@ class Session:
         if not labels <= {0.0, 1.0}:
             raise BadRequest(f"the playground classifies two classes, labelled 0 and 1; the "
                              f"data has labels {sorted(labels)[:10]}")
-        self.X_train, self.X_test, self.y_train, self.y_test = data.train_test_split(
-            X, y, test_size=self.cfg.test_size, seed=self.cfg.seed)
+        try:
+            self.X_train, self.X_test, self.y_train, self.y_test = data.train_test_split(
+                X, y, test_size=self.cfg.test_size, seed=self.cfg.seed)
+        except data.DataError as e:
+            raise BadRequest(f"cannot split the {len(X)} rows into train and test sets: {e} "
+                             "(upload more rows or lower the test fraction)") from None
         self.extent = _extent(X)
 
     def _build_model(self) -> None:
@@ -115,14 +123,22 @@ class Session:
 
         Learning rate, L2 and batch size change in place (training goes on, as PyTorch's
         ``param_groups[0]["lr"] = ...`` does); new data or a new network starts over.
+        If anything fails, the session keeps its previous settings, data and model.
         """
-        old, self.cfg = self.cfg, cfg
+        # Rebuilding replaces attributes (it never mutates the old data or model; the one
+        # in-place change, set_hyper, comes last), so a shallow copy restores everything.
+        saved = dict(self.__dict__)
+        try:
+            return self._apply(saved["cfg"], cfg)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _apply(self, old: Config, cfg: Config) -> str:
+        self.cfg = cfg
         if any(getattr(old, k) != getattr(cfg, k) for k in DATA_KEYS):
-            try:
-                self._load_data()
-            except BadRequest:
-                self.cfg = old
-                raise
+            self._load_data()
             self._build_model()
             return "data"
         if any(getattr(old, k) != getattr(cfg, k) for k in MODEL_KEYS):
