@@ -155,6 +155,87 @@ def test_decision_boundary_rejects_bad_input(X, y, message):
         plot.decision_boundary(Threshold(), X, y)
 
 
+@pytest.mark.filterwarnings("error")   # matplotlib's "identical low and high xlims" too
+@pytest.mark.parametrize("X", [
+    np.ones((5, 2)),                      # every point the same
+    np.array([[2.0, -3.0]]),              # one point
+    np.array([[2e6, 3e6]]),               # one point far from the origin
+    np.full((3, 2), 1e6) + [0.0, 1e-7],   # a spread far below float64's grain there
+], ids=["identical", "one", "one-far", "almost-identical"])
+def test_decision_boundary_on_points_with_no_extent_gets_a_window_around_them(tmp_path, X):
+    ax = plot.decision_boundary(Threshold(), X, resolution=20, path=tmp_path / "p.png")
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    size = max(1.0, np.abs(X).max())
+    for lo, hi, centre in ((x0, x1, X[:, 0].mean()), (y0, y1, X[:, 1].mean())):
+        assert hi - lo >= 0.1 * size          # a real window, not a few float64 steps
+        assert lo < centre < hi and (lo + hi) / 2 == pytest.approx(centre, rel=1e-6)
+    np.testing.assert_array_equal(ax.collections[-1].get_offsets(), X)   # the points drawn
+    assert pixels(tmp_path / "p.png").std() > 0.05
+
+
+@pytest.mark.filterwarnings("error")
+def test_decision_boundary_with_a_single_class_draws_it(tmp_path):
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    ax = plot.decision_boundary(Threshold(), X, np.zeros(10), resolution=20)
+    points = ax.collections[-1]
+    np.testing.assert_array_equal(points.get_array(), np.zeros(10))   # all class 0
+    assert points.get_clim() == (0, 1)   # class 0 keeps class 0's colour (not the middle)
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("X, padding, message", [
+    (np.array([[1.0, 0.0], [1.0, 2.0]]), 0, r"every point has x1 = 1, so padding=0 leaves "
+     r"no area"),
+    (np.zeros((3, 2)), 0.0, "every point has x1 = 0"),
+    (np.eye(2), -0.5, r"padding must be a finite number >= 0 .* got -0.5"),
+    (np.eye(2), float("nan"), "padding must be a finite number >= 0"),
+    (np.array([[0.0, 1.0], [np.nan, 2.0]]), None, r"1 row\(s\) with nan or inf.*row 1"),
+    (np.array([[np.inf, 1.0]]), None, "with nan or inf"),
+])
+def test_decision_boundary_refuses_what_it_cannot_draw(X, padding, message):
+    with pytest.raises(ValueError, match=message):
+        plot.decision_boundary(Threshold(), X, padding=padding, resolution=5)
+    with pytest.raises(ValueError, match=message):
+        plot.BoundaryRecorder(X, padding=padding, resolution=5)
+    assert not plt.get_fignums()   # failed before making a figure
+
+
+def test_decision_boundary_padding_zero_on_spread_points_is_their_extent():
+    X = np.array([[0.0, 0.0], [1.0, 2.0]])
+    ax = plot.decision_boundary(Threshold(), X, padding=0, resolution=5)
+    assert ax.get_xlim() == (0.0, 1.0) and ax.get_ylim() == (0.0, 2.0)
+    plt.close(ax.figure)
+
+
+def test_loss_curves_empty_all_nan_and_single_epoch_histories(tmp_path):
+    with pytest.raises(ValueError, match=r"the history is empty \(no epoch recorded yet\)"):
+        plot.loss_curves(History())
+    with pytest.raises(ValueError, match="history is empty"):
+        plot.loss_curves({"loss": [], "accuracy": []})
+    with pytest.raises(ValueError, match="every recorded loss is nan"):
+        plot.loss_curves({"loss": [float("nan"), None]})
+    assert not plt.get_fignums()
+    # one epoch: one point, drawn as a dot (a line through one point is invisible)
+    axes = plot.loss_curves({"loss": [0.7], "accuracy": [0.5]}, path=tmp_path / "one.png")
+    (line,) = axes[0].get_lines()
+    assert line.get_marker() == "o" and list(line.get_ydata()) == [0.7]
+    assert axes[1].get_lines()[0].get_marker() == "o"
+    # more epochs keep the plain line
+    axes = plot.loss_curves({"loss": [0.7, 0.6]})
+    assert axes[0].get_lines()[0].get_marker() in (None, "None", "")
+    plt.close(axes[0].figure)
+
+
+@pytest.mark.filterwarnings("error")   # matplotlib warns on a log axis with nothing > 0
+def test_loss_curves_log_scale_with_no_positive_loss_stays_linear_and_says_so():
+    axes = plot.loss_curves({"loss": [0.0, 0.0, 0.0]}, log_scale=True)
+    assert axes[0].get_yscale() == "linear" and "no value > 0" in axes[0].get_ylabel()
+    axes[0].figure.canvas.draw()
+    axes = plot.loss_curves({"loss": [0.0, 0.5]}, log_scale=True)   # one positive is enough
+    assert axes[0].get_yscale() == "log"
+    plt.close("all")
+
+
 def test_loss_curves_from_a_history_and_from_a_dict(tmp_path):
     X, y = data.moons(60, seed=0)
     model = nn.MLP(2, [8], 1, seed=0)

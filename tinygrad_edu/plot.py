@@ -183,9 +183,27 @@ def predict_proba(model: Any, X: Any, output: str = "auto") -> np.ndarray:
 # ---- the decision boundary ----------------------------------------------------------------
 
 
-def _grid(X: np.ndarray, resolution: int, padding: float | None) -> tuple[np.ndarray, np.ndarray]:
+def _grid(X: np.ndarray, resolution: int, padding: float | None,
+          caller: str) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = 0.15 * max(float((hi - lo).max()), 1e-9) if padding is None else float(padding)
+    span = float((hi - lo).max())
+    size = float(np.abs(X).max())
+    # points that coincide (or a single point) have no extent to take 15% of: give them a
+    # window of their own, or the plot would be a few float64 steps wide
+    tiny = 1e-9 * max(1.0, size)
+    if padding is None:
+        pad = 0.15 * span if span > tiny else max(1.0, 0.1 * size)
+    else:
+        if isinstance(padding, bool) or not isinstance(padding, (int, float, np.number)) or \
+                not (math.isfinite(padding) and padding >= 0):
+            raise ValueError(f"{caller}: padding must be a finite number >= 0 (or None for "
+                             f"15% of the data's extent), got {padding!r}")
+        pad = float(padding)
+        flat = [i for i in range(2) if hi[i] - lo[i] + 2 * pad <= tiny]
+        if flat:
+            i = flat[0]
+            raise ValueError(f"{caller}: every point has x{i + 1} = {lo[i]:g}, so padding="
+                             f"{padding!r} leaves no area to draw; pass padding > 0 or None")
     xs = np.linspace(lo[0] - pad, hi[0] + pad, resolution)
     ys = np.linspace(lo[1] - pad, hi[1] + pad, resolution)
     return np.meshgrid(xs, ys)
@@ -205,6 +223,10 @@ def _check_points(X: Any, caller: str) -> np.ndarray:
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
         raise ValueError(f"{caller}: X must have shape (n, 2) (two features to plot), got "
                          f"shape {X.shape}")
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if len(bad):
+        raise ValueError(f"{caller}: X has {len(bad)} row(s) with nan or inf, which have no "
+                         f"place on the plot (first: row {bad[0]}, {X[bad[0]].tolist()})")
     return X
 
 
@@ -240,7 +262,8 @@ def decision_boundary(model: Any, X: Any, y: Any = None, ax: Any = None,
     batch under ``no_grad``; `nn.scalar` models go point by point (default resolution 50).
     ``output`` is as in `predict_proba`: logits get a sigmoid, probabilities are used as
     they are. A model with more than two outputs colours each class's region instead.
-    Returns the matplotlib Axes.
+    The window is the data's extent plus ``padding`` on each side (default 15% of the
+    extent; points that all coincide get a window of their own). Returns the matplotlib Axes.
     """
     X = _check_points(X, "decision_boundary")
     cls = _classes(y, len(X))
@@ -248,7 +271,7 @@ def decision_boundary(model: Any, X: Any, y: Any = None, ax: Any = None,
         resolution = SCALAR_RESOLUTION if _is_scalar(model) else 200
     if not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"decision_boundary: resolution must be an int >= 2, got {resolution!r}")
-    xx, yy = _grid(X, resolution, padding)
+    xx, yy = _grid(X, resolution, padding, "decision_boundary")
     p = predict_proba(model, np.column_stack([xx.ravel(), yy.ravel()]), output=output)
     ax, made = _axes(ax, (6.4, 5.2))
     _draw_field(ax, xx, yy, p, colorbar)
@@ -288,6 +311,7 @@ def _series(history: Any) -> dict[str, np.ndarray]:
     """The per-epoch curves a history holds, under our four names (missing ones left out)."""
     d = _as_dict(history)
     out: dict[str, np.ndarray] = {}
+    empty: list[str] = []   # loss lists that are there but hold nothing to draw
     for ours, names in _SERIES.items():
         for name in names:
             values = d.get(name)
@@ -297,7 +321,15 @@ def _series(history: Any) -> dict[str, np.ndarray]:
             if len(arr) and not np.all(np.isnan(arr)):
                 out[ours] = arr
                 break
+            if ours == "train_loss":
+                empty.append("empty" if len(arr) == 0 else "all nan")
     if "train_loss" not in out:
+        if "empty" in empty:
+            raise ValueError("loss_curves: the history is empty (no epoch recorded yet); "
+                             "plot it after training")
+        if empty:
+            raise ValueError("loss_curves: every recorded loss is nan, so there is no curve "
+                             "to draw (did training diverge in its first epoch?)")
         raise ValueError("loss_curves: the history has no per-epoch loss (expected a "
                          f"'train_loss' or 'loss' list; it has: {', '.join(d) or 'nothing'})")
     return out
@@ -318,7 +350,8 @@ def loss_curves(history: Any, ax: Any = None, log_scale: bool = False,
     `history` is what ``fit`` returns, or a dict of lists (``train_loss``/``loss``,
     ``val_loss``, ``train_accuracy``/``accuracy``, ``val_accuracy``). With ``ax=None``
     a figure with one panel per quantity is made; pass one Axes to draw only the loss
-    there, or a pair for loss and accuracy. Returns the list of Axes drawn on.
+    there, or a pair for loss and accuracy. Returns the list of Axes drawn on. An empty
+    history (no epoch yet) raises ValueError; a single epoch is drawn as a dot.
     """
     curves = _series(history)
     has_acc = "train_accuracy" in curves or "val_accuracy" in curves
@@ -336,11 +369,17 @@ def loss_curves(history: Any, ax: Any = None, log_scale: bool = False,
         for key, label, style in ((train, "train", "-"), (val, "validation", "--")):
             if key in curves:
                 n = len(curves[key])
-                a.plot(epochs[:n], curves[key], style, label=label, linewidth=1.6)
+                # one epoch is one point: a line through it would draw nothing
+                a.plot(epochs[:n], curves[key], style, label=label, linewidth=1.6,
+                       marker="o" if n == 1 else None)
         a.set_xlabel("epoch")
         a.set_ylabel(what)
         if what == "loss" and log_scale:
-            a.set_yscale("log")
+            drawn = np.concatenate([curves[k] for k in (train, val) if k in curves])
+            if np.any(np.isfinite(drawn) & (drawn > 0)):
+                a.set_yscale("log")
+            else:  # log of zero is -inf: keep the linear axis and say why
+                a.set_ylabel("loss (linear: no value > 0 to put on a log scale)")
         if what == "accuracy":
             a.set_ylim(-0.02, 1.02)
         a.grid(True, alpha=0.3)
@@ -372,7 +411,7 @@ class BoundaryRecorder:
         self.X = _check_points(X, "BoundaryRecorder")
         self.y = _classes(y, len(self.X))
         self.every, self.output, self.max_frames = every, output, max_frames
-        self.xx, self.yy = _grid(self.X, resolution, padding)
+        self.xx, self.yy = _grid(self.X, resolution, padding, "BoundaryRecorder")
         self._points = np.column_stack([self.xx.ravel(), self.yy.ravel()])
         self.frames: list[tuple[int, np.ndarray, str]] = []
 
