@@ -270,3 +270,13 @@ def test_mixed_list_keeps_each_items_position_in_its_name():
                                                     "parts.1.b"]
     assert [n for n, _ in m.named_children()] == ["parts.1"]
     assert "(parts.1): Neuron(1" in repr(m)
+
+
+def test_load_state_dict_refuses_what_is_not_a_dict_of_numbers():
+    n = Neuron(2, seed=0)
+    with pytest.raises(TypeError, match="expected a dict of name -> array.*got NoneType"):
+        n.load_state_dict(None)
+    bad = {**n.state_dict(), "b": "zero"}
+    with pytest.raises(RuntimeError, match="'b' holds str, not numbers"):
+        n.load_state_dict(bad)
+    assert n.b.data == 0.0  # nothing was copied

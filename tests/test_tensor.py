@@ -392,3 +392,24 @@ def test_random_factories_refuse_integer_dtypes_instead_of_returning_zeros():
     with pytest.raises(TypeError, match="floating-point"):
         randn(2, dtype="int32")
     assert randn_like(Tensor([1.0, 2.0]), seed=0).dtype == np.float32
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: Tensor([1.0, 2.0]).sum(axis=0.0), TypeError, "sum: axis must be an int"),
+    (lambda: Tensor([[1.0]]).mean(axis=(0, "1")), TypeError, "mean: axis must be an int"),
+    (lambda: Tensor([[1.0, 2.0]]).sum(axis=()), ValueError, r"axis=\(\) is ambiguous"),
+    (lambda: arange(0, 5, 0), ValueError, "arange: step must not be 0"),
+    (lambda: where(Tensor([1.0, 0.0]), Tensor([1.0, 1.0]), 0.0), TypeError,
+     "where: condition must be bool"),
+    (lambda: [Value(1.0)] + Tensor([1.0]), TypeError, "got Value objects"),
+    (lambda: Tensor([Value(1.0), Value(2.0)]), TypeError, "engines do not mix"),
+])
+def test_bad_arguments_get_errors_in_the_users_terms(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_where_takes_a_comparison_and_a_python_list_of_bools():
+    x = Tensor([-1.0, 2.0])
+    np.testing.assert_array_equal(where(x > 0, x, 0.0).data, [0.0, 2.0])
+    np.testing.assert_array_equal(where([True, False], x, 5.0).data, [-1.0, 5.0])

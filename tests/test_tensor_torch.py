@@ -255,3 +255,48 @@ def test_dtype_rules_match_torch():
         ours, theirs = fn(Tensor(data)), fn(torch.tensor(data))
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
         np.testing.assert_allclose(ours.data, theirs.numpy())
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_minimum_propagate_nan_and_route_gradient_like_torch(op):
+    a_np = np.array([1.0, NAN, 3.0, 2.0, NAN])
+    b_np = np.array([2.0, 2.0, NAN, 2.0, NAN])
+    a, b = Tensor(a_np, requires_grad=True), Tensor(b_np, requires_grad=True)
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a_np, b_np))
+    out, tout = getattr(a, op)(b), getattr(torch, op)(ta, tb)
+    out.sum().backward()
+    tout.sum().backward()
+    np.testing.assert_array_equal(out.data, tout.detach().numpy())  # nan == nan here
+    np.testing.assert_array_equal(a.grad, ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad, tb.grad.numpy())
+
+
+def test_whole_tensor_max_of_a_nan_is_nan_and_its_gradient_goes_to_the_nan():
+    x_np = np.array([1.0, NAN, 3.0])
+    x, tx = Tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    x.max().backward()
+    tx.max().backward()  # torch.max without a dim; amax would give nan everywhere
+    assert np.isnan(x.max().item())
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+
+
+def test_clip_with_tensor_bounds_matches_torch_clamp():
+    x_np, lo_np, hi_np = arr(4, 3), arr(3, low=-1, high=0), arr(4, 1, low=0.2, high=1)
+    x, lo, hi = (Tensor(v, requires_grad=True) for v in (x_np, lo_np, hi_np))
+    tx, tlo, thi = (torch.tensor(v, requires_grad=True) for v in (x_np, lo_np, hi_np))
+    g = arr(4, 3)
+    x.clip(lo, hi).backward(g)
+    tx.clamp(tlo, thi).backward(torch.tensor(g))
+    np.testing.assert_allclose(x.clip(lo, hi).data, tx.clamp(tlo, thi).detach().numpy())
+    for ours, theirs in ((x, tx), (lo, tlo), (hi, thi)):
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), atol=1e-12)
+
+
+def test_softmax_family_over_an_empty_axis_matches_torch():
+    z = np.zeros((2, 0))
+    assert Tensor(z).softmax(-1).shape == (2, 0) == Tensor(z).log_softmax(-1).shape
+    np.testing.assert_array_equal(Tensor(z).logsumexp(-1).data,
+                                  torch.tensor(z).logsumexp(-1).numpy())  # -inf, -inf

@@ -255,3 +255,9 @@ def test_mixing_with_a_tensor_subclass_names_both_engines():
 
     with pytest.raises(TypeError, match="cannot mix Value and Tensor"):
         Value(1.0) + nn.Parameter([1.0])
+
+
+def test_relu_of_nan_is_nan_like_torch_not_a_silent_zero():
+    out = Value(float("nan")).relu()
+    assert math.isnan(out.data)
+    out.backward()  # no gradient flows through a nan relu, but nothing crashes

@@ -81,6 +81,9 @@ class Tensor(ArithOps, MathOps, ShapeOps):
             raise TypeError(f"Tensor(...): cannot make an array of {type(data).__name__}: {e}") \
                 from None
         if arr.dtype == object or arr.dtype.kind in "USVM":
+            if arr.dtype == object and any(type(x).__name__ == "Value" for x in arr.flat):
+                raise TypeError("Tensor(...): got Value objects; the two engines do not mix: "
+                                "use Tensor([v.data for v in values]), or stay with Values")
             raise TypeError(f"Tensor(...): data must be numbers, got dtype {arr.dtype}")
         if dtype is None:
             arr = arr.astype(_default_dtype(data, arr), copy=False)

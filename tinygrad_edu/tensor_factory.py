@@ -83,6 +83,8 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     """Like torch.arange: integers give int64 unless a dtype is given, floats give float32."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
     arr = np.arange(start, end, step)
     if dtype is None and arr.dtype.kind == "i":
         dtype = np.int64

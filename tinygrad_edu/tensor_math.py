@@ -26,7 +26,13 @@ def _axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     As in PyTorch, a 0-d tensor accepts axis 0 or -1 (and reduces over nothing)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
+    if not isinstance(axes, (tuple, list)) or not all(
+            isinstance(ax, (int, np.integer)) and not isinstance(ax, bool) for ax in axes):
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
+    if len(axes) == 0:
+        # numpy reduces over nothing, PyTorch over everything: refuse rather than guess
+        raise ValueError(f"{op}: axis=() is ambiguous; pass axis=None to reduce every axis")
     out = []
     for ax in axes:
         if not -max(ndim, 1) <= ax < max(ndim, 1):
@@ -135,10 +141,14 @@ class MathOps:
 
     __abs__ = abs
 
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """Clamp into [min, max]; the gradient passes where min <= x <= max (PyTorch's rule)."""
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        """Clamp into [min, max]; the gradient passes where min <= x <= max (PyTorch's rule).
+        Tensor bounds work too (elementwise, broadcast), and then receive gradient as well."""
         if min is None and max is None:
             raise ValueError("clip: give at least one of min and max")
+        if isinstance(min, type(self)) or isinstance(max, type(self)):  # Tensor bounds
+            out = self if min is None else maximum(self, min)
+            return out if max is None else minimum(out, max)
         a, x = self, self.data
         inside = np.ones(x.shape, dtype=bool)
         if min is not None:
@@ -225,7 +235,7 @@ class MathOps:
         kept = m.shape
         def backward(grad):
             # ties share the gradient equally (PyTorch's rule for amax/amin and full max())
-            hit = a.data == m
+            hit = (a.data == m) | (np.isnan(a.data) & np.isnan(m))  # a nan max is the nan
             share = grad.reshape(kept) / hit.sum(axis=axes, keepdims=True)
             a._accumulate(hit * share)
         out = m if keepdims else m.reshape([n for i, n in enumerate(m.shape) if i not in axes])
@@ -281,7 +291,8 @@ class MathOps:
                   keepdim: bool | None = None) -> Tensor:
         axis, keepdims = _pick(axis, dim, keepdims, keepdim)
         a, axes = self, _axes(axis, self.data.ndim, "logsumexp")
-        m = np.max(self.data, axis=axes, keepdims=True)
+        # initial=-inf: an empty axis sums to 0, so its logsumexp is -inf (as torch)
+        m = np.max(self.data, axis=axes, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
         e = np.exp(self.data - m)
         s = e.sum(axis=axes, keepdims=True)
@@ -297,7 +308,7 @@ class MathOps:
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
         a, ax = self, _axes(axis, self.data.ndim, "softmax")
-        e = np.exp(self.data - self.data.max(axis=ax, keepdims=True))
+        e = np.exp(self.data - self.data.max(axis=ax, keepdims=True, initial=-np.inf))
         s = e / e.sum(axis=ax, keepdims=True)
         def backward(grad):                         # s * (g - sum(g s))
             a._accumulate(s * (grad - (grad * s).sum(axis=ax, keepdims=True)))
@@ -306,10 +317,11 @@ class MathOps:
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
         a, ax = self, _axes(axis, self.data.ndim, "log_softmax")
-        shifted = self.data - self.data.max(axis=ax, keepdims=True)
+        shifted = self.data - self.data.max(axis=ax, keepdims=True, initial=-np.inf)
         e = np.exp(shifted)
         s = e.sum(axis=ax, keepdims=True)
-        out = shifted - np.log(s)
+        with np.errstate(divide="ignore"):          # an empty axis sums to 0
+            out = shifted - np.log(s)
         def backward(grad):                         # g - softmax * sum(g)
             a._accumulate(grad - (e / s) * grad.sum(axis=ax, keepdims=True))
         return self._make(out, (a,), "log_softmax", backward)
@@ -325,36 +337,43 @@ def _tensors(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     return Tensor(a), Tensor(b)
 
 
-def _pair(a: Any, b: Any, op: str, pick_a: Any) -> Tensor:
+def _pair(a: Any, b: Any, op: str, fn: Any, loses: Any) -> Tensor:
     a, b = _tensors(a, b, op)
     try:
-        out = np.where(pick_a(a.data, b.data), a.data, b.data)
+        out = fn(a.data, b.data)                    # np.maximum/minimum: nan propagates
     except ValueError:
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
     def backward(grad):
-        # ties split the gradient half and half, as in PyTorch
-        wa = np.where(a.data == b.data, 0.5, pick_a(a.data, b.data)).astype(grad.dtype)
+        # PyTorch's rule: each side gets the gradient unless it lost, half of it on a tie;
+        # beside a nan neither side lost, so both get all of it
+        tie = a.data == b.data
         if a.requires_grad:
+            wa = np.where(tie, 0.5, ~loses(a.data, b.data)).astype(grad.dtype)
             a._accumulate(unbroadcast(grad * wa, a.data.shape))
         if b.requires_grad:
-            b._accumulate(unbroadcast(grad * (1 - wa), b.data.shape))
+            wb = np.where(tie, 0.5, ~loses(b.data, a.data)).astype(grad.dtype)
+            b._accumulate(unbroadcast(grad * wb, b.data.shape))
     return a._make(out, (a, b), op, backward)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max of two tensors (ties split the gradient half and half, as PyTorch)."""
-    return _pair(a, b, "maximum", np.greater)
+    """Elementwise max of two tensors (ties split the gradient half and half, as PyTorch;
+    a nan on either side gives nan)."""
+    return _pair(a, b, "maximum", np.maximum, np.less)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise min of two tensors (ties split the gradient half and half, as PyTorch)."""
-    return _pair(a, b, "minimum", np.less)
+    """Elementwise min of two tensors (ties split the gradient half and half, as PyTorch;
+    a nan on either side gives nan)."""
+    return _pair(a, b, "minimum", np.minimum, np.greater)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """a where condition is true, else b; the gradient goes to whichever was picked."""
     from .tensor import Tensor
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != bool:  # as torch.where: a float "mask" is usually a bug (x > 0 is bool)
+        raise TypeError(f"where: condition must be bool (e.g. x > 0), got dtype {cond.dtype}")
     a, b = _tensors(a, b, "where")
     try:
         out = np.where(cond, a.data, b.data)

@@ -254,7 +254,9 @@ class Value:
             def backward(grad):                # slope 1
                 self.grad += grad
             return Value._make(self.data, (self,), "relu", backward)
-        return Value._make(0.0, (self,), "relu", _no_gradient)
+        # nan stays nan (as torch.relu): hiding it as 0 would hide a diverged network
+        return Value._make(self.data if math.isnan(self.data) else 0.0, (self,), "relu",
+                           _no_gradient)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, else negative_slope * x (slope at 0: negative_slope, as PyTorch)."""

@@ -14,7 +14,7 @@ a parameter, a `Module` (or a list of Modules) a submodule. That is all `paramet
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -214,6 +214,9 @@ class Module:
         error; missing and unexpected keys are errors when `strict` (as in PyTorch).
         Returns the missing and unexpected keys.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of name -> array (as state_dict() "
+                            f"returns), got {type(state_dict).__name__}")
         own: dict[str, Any] = {}
         for mod_name, module in self.named_modules():
             for name, entry in module._parameters.items():
@@ -228,6 +231,10 @@ class Module:
             errors.append("missing key(s) in state_dict: " + ", ".join(map(repr, missing)))
         for key, p in own.items():
             if key in state_dict:
+                kind = np.asarray(state_dict[key]).dtype.kind
+                if kind not in "biuf":
+                    errors.append(f"{key!r} holds {type(state_dict[key]).__name__}, not numbers")
+                    continue
                 have, got = _shape(p), np.shape(state_dict[key])
                 if have != got:
                     errors.append(f"size mismatch for {key!r}: copying a parameter of shape "
