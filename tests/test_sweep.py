@@ -29,7 +29,7 @@ def assert_picture(path):
     assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 20  # lines, bars, text: many colours
 
 
-@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
+@pytest.mark.filterwarnings("error")   # a diverging run must not spam numpy's warnings
 def test_xor_sweep_writes_its_plots_and_compares_as_the_tutorial(tmp_path):
     pytest.importorskip("matplotlib")
     result = sweep("xor", lrs=(0.1, 10, 1e308), hidden=(2, 4), epochs=300, out_dir=tmp_path)
@@ -49,7 +49,66 @@ def test_xor_sweep_writes_its_plots_and_compares_as_the_tutorial(tmp_path):
     # an absurd learning rate diverges: recorded (and drawn), not raised
     bad = result.run(1e308, 4)
     assert bad.diverged and bad.diverged_epoch >= 1 and bad.final_loss is None
-    assert saved["runs"][-1]["diverged"] is True and "diverged@" in result.table()
+    assert saved["runs"][-1]["diverged"] is True
+    assert f"diverged at epoch {bad.diverged_epoch}" in result.table()
+
+
+@pytest.mark.filterwarnings("error")   # numpy's overflow warnings, matplotlib's log-scale ones
+@pytest.mark.parametrize("dataset, lr", [("xor", 1e308), ("spiral", 1e300)])
+def test_a_sweep_where_every_run_diverges_draws_and_tells(tmp_path, dataset, lr):
+    """lr 1e308 on XOR blows up at epoch 2 (one finite loss first); on the spiral, with
+    mini-batches, inside epoch 1 (no finite loss at all). Neither may crash the plots."""
+    pytest.importorskip("matplotlib")
+    result = sweep(dataset, lrs=(lr,), hidden=(2, 4), epochs=5, out_dir=tmp_path)
+    assert all(r.diverged and r.final_loss is None for r in result.runs)
+    rows = result.table().splitlines()[1:]
+    assert len(rows) == 2
+    for row, run in zip(rows, result.runs):
+        assert row.endswith(f"diverged at epoch {run.diverged_epoch}"), row
+        assert row.split()[2:4] == ["-", "-"]            # no final loss, no accuracy
+    for key in ("loss_curves", "final"):
+        assert_picture(result.files[key])
+    saved = json.loads((tmp_path / "sweep.json").read_text())
+    assert [r["diverged"] for r in saved["runs"]] == [True, True]
+
+    from tinygrad_edu.sweep import _final_figure
+
+    fig = _final_figure(result)
+    ax_loss, ax_acc = fig.axes[:2]
+    lo, hi = ax_loss.get_ylim()
+    assert 0 < lo < hi < float("inf") and ax_loss.get_yscale() == "log"
+    hatched = [b for b in ax_loss.patches if b.get_hatch() == "//"]
+    assert len(hatched) == 2 and not ax_acc.patches   # a marked bar each, no accuracy bars
+    texts = [t.get_text() for t in ax_loss.texts]
+    assert texts == [f"diverged at epoch {r.diverged_epoch}" for r in result.runs]
+
+
+def test_diverged_and_finished_runs_share_the_final_loss_axis():
+    pytest.importorskip("matplotlib")
+    from tinygrad_edu.sweep import _final_figure
+
+    result = sweep("xor", lrs=(10, 1e308), hidden=(2,), epochs=50, out_dir=None)
+    good, bad = result.runs
+    assert not good.diverged and bad.diverged
+    ax_loss = _final_figure(result).axes[0]
+    lo, hi = ax_loss.get_ylim()
+    assert lo < good.final_loss < hi                    # the finished run's bar is in view
+    solid, hatched = ax_loss.patches
+    assert solid.get_y() + solid.get_height() == pytest.approx(good.final_loss)
+    assert hatched.get_hatch() == "//"
+    assert hatched.get_y() + hatched.get_height() == pytest.approx(hi)   # up to the top
+
+
+def test_the_output_folder_is_made_before_training(tmp_path, monkeypatch):
+    import tinygrad_edu.sweep as sweep_module
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking out_dir")
+
+    monkeypatch.setattr(sweep_module, "fit", no_training)
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(OSError):
+        sweep("xor", lrs=(1.0,), hidden=(2,), epochs=2, out_dir=tmp_path / "taken")
 
 
 def test_a_run_is_exactly_fit_from_the_same_seed():

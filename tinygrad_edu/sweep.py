@@ -78,15 +78,18 @@ class SweepResult:
         return d
 
     def table(self) -> str:
-        """The runs as a text table: one row per run."""
+        """The runs as a text table: one row per run; a diverged run says at which epoch."""
         lines = [f"{'lr':>8}  {'hidden':>8}  {'final loss':>11}  {'accuracy':>8}  time"]
         for r in self.runs:
+            note = ""
             if r.diverged:
-                loss, acc = f"diverged@{r.diverged_epoch}", "-"
+                loss, acc = "-", "-"
+                note = f"  diverged at epoch {r.diverged_epoch}"
             else:
                 loss = f"{r.final_loss:.3g}"
                 acc = "-" if r.final_accuracy is None else f"{r.final_accuracy:.0%}"
-            lines.append(f"{r.lr:>8g}  {r.label:>8}  {loss:>11}  {acc:>8}  {r.seconds:.2f}s")
+            lines.append(f"{r.lr:>8g}  {r.label:>8}  {loss:>11}  {acc:>8}  "
+                         f"{r.seconds:.2f}s{note}")
         return "\n".join(lines)
 
 
@@ -102,8 +105,9 @@ def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: Sequence[float] = (0.1, 1
     BCEWithLogitsLoss); it and `activation` and `epochs` default per dataset (`PRESETS`).
     `optimizer` is "sgd" or "adam"; `batch_size` None is full batch ("auto": the preset's).
     A hidden entry may be a list of sizes for a deeper net. A run that diverges is recorded
-    as such, not raised. With `out_dir` (None to skip), writes loss_curves.png, final.png
-    (needs matplotlib) and sweep.json there.
+    as such, not raised (and drawn as such). With `out_dir` (None to skip; the folder is made
+    before training, so a bad path fails at once), writes loss_curves.png, final.png (needs
+    matplotlib) and sweep.json there.
     """
     from . import data as datasets
     from . import nn, optim
@@ -130,6 +134,10 @@ def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: Sequence[float] = (0.1, 1
                 "epochs": epochs, "batch_size": batch_size, "seed": seed, "lrs": lrs,
                 "hidden": [list(h) for h in sizes], "n_samples": len(X)}
 
+    out = None
+    if out_dir is not None:  # before training: an unusable folder should not cost a sweep
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
     runs = []
     for lr in lrs:
         for h in sizes:
@@ -140,9 +148,7 @@ def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: Sequence[float] = (0.1, 1
             runs.append(_run(model, X, y, criterion, opt, lr, h, epochs, batch_size, seed,
                              progress))
     result = SweepResult(name, settings, runs)
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
         result.files["loss_curves"] = str(_plot_curves(result, out / "loss_curves.png"))
         result.files["final"] = str(_plot_final(result, out / "final.png"))
         result.files["json"] = str(out / "sweep.json")
@@ -158,9 +164,12 @@ def _run(model: Any, X: np.ndarray, y: np.ndarray, criterion: Any, opt: Any, lr:
     keep = lambda epoch, hist, m: seen.append(hist) if epoch == 1 else None  # noqa: E731
     start = time.perf_counter()
     try:
-        hist = fit(model, X, y, criterion, opt, epochs, batch_size=batch_size, seed=seed,
-                   progress=progress, callbacks=[keep])
-        final_loss, final_acc = evaluate(model, X, y, criterion)
+        # a run that overflows is recorded as diverged; numpy's warnings would only repeat
+        # that in many lines
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            hist = fit(model, X, y, criterion, opt, epochs, batch_size=batch_size, seed=seed,
+                       progress=progress, callbacks=[keep])
+            final_loss, final_acc = evaluate(model, X, y, criterion)
         if not math.isfinite(final_loss):
             raise TrainingDiverged("the final loss is not finite", epochs)
         return SweepRun(lr, h, hist.loss, hist.accuracy, final_loss, final_acc,
@@ -209,53 +218,95 @@ def _plot_curves(result: SweepResult, path: Path) -> Path:
     lrs = result.settings["lrs"]
     fig = _figure(4.2 * len(lrs), 3.6)
     axes = fig.subplots(1, len(lrs), sharey=True, squeeze=False)[0]
+    drawn: list[float] = []
+    empty = []   # panels whose runs all diverged before a finite loss
     for ax, lr in zip(axes, lrs):
+        before = len(drawn)
         for i, run in enumerate(r for r in result.runs if r.lr == lr):
             color = f"C{i}"
             curve = [v for v in run.loss if math.isfinite(v) and v > 0]
-            label = f"hidden {run.label}" + (" (diverged)" if run.diverged else "")
+            label = f"hidden {run.label}"
+            if run.diverged:
+                label += f" (diverged at epoch {run.diverged_epoch})"
             if curve:
                 ax.plot(range(1, len(curve) + 1), curve, color=color, label=label)
-            if run.diverged and curve:
-                ax.plot(len(curve), curve[-1], "x", color=color, markersize=9)
-        ax.set_yscale("log")
+                drawn += curve
+            if run.diverged:  # an x where it blew up (alone in the legend if no finite loss)
+                ax.plot([len(curve)] if curve else [], [curve[-1]] if curve else [], "x",
+                        color=color, markersize=9, label=None if curve else label)
+        if len(drawn) == before:
+            empty.append(ax)
         ax.set_title(f"learning rate {lr:g}")
         ax.set_xlabel("epoch")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
+    for ax in axes:
+        ax.set_yscale("log")
+    for ax in empty:
+        ax.set_xlim(0, 1)
+        ax.text(0.5, 0.5, "every run diverged\nbefore a finite loss", transform=ax.transAxes,
+                ha="center", va="center")
+    if not drawn:  # no finite loss anywhere: nothing to scale the log axis by
+        axes[0].set_ylim(0.1, 10)
     axes[0].set_ylabel(f"training loss ({result.settings['loss']}, log scale)")
     fig.suptitle(f"{result.dataset}: loss curves")
     fig.savefig(path)
     return path
 
 
-def _plot_final(result: SweepResult, path: Path) -> Path:
+def _final_figure(result: SweepResult) -> Any:
+    """Bars of final loss (log scale) and accuracy per hidden size, one colour per learning
+    rate. A diverged run has no final numbers: its loss bar is hatched up to the top of the
+    axis and labelled "diverged", and it has no accuracy bar."""
+    from matplotlib.patches import Patch
+
     lrs = result.settings["lrs"]
     labels = ["-".join(map(str, h)) for h in result.settings["hidden"]]
     fig = _figure(10, 3.8)
     ax_loss, ax_acc = fig.subplots(1, 2)
     width = 0.8 / len(lrs)
     x = np.arange(len(labels))
+    finished = [r.final_loss for r in result.runs if not r.diverged
+                and r.final_loss is not None and math.isfinite(r.final_loss)
+                and r.final_loss > 0]
+    # the log axis spans the runs that finished; with none, any finite span will do
+    lo, hi = (min(finished) / 3, max(finished) * 3) if finished else (0.1, 10.0)
     for j, lr in enumerate(lrs):
         runs = [result.run(lr, tuple(h)) for h in result.settings["hidden"]]
-        losses = [r.final_loss if r.final_loss and r.final_loss > 0 else np.nan for r in runs]
-        accs = [r.final_accuracy if r.final_accuracy is not None else np.nan for r in runs]
         pos = x + (j - (len(lrs) - 1) / 2) * width
-        ax_loss.bar(pos, losses, width, label=f"lr {lr:g}", color=f"C{j}")
-        ax_acc.bar(pos, accs, width, label=f"lr {lr:g}", color=f"C{j}")
+        color = f"C{j}"
         for p, r in zip(pos, runs):
             if r.diverged:
-                ax_loss.annotate("diverged", (p, 1), xycoords=("data", "axes fraction"),
-                                 rotation=90, ha="center", va="top", fontsize=7)
+                ax_loss.bar(p, hi - lo, width, bottom=lo, facecolor="none", edgecolor=color,
+                            hatch="//")
+                ax_loss.text(p, 0.97, f"diverged at epoch {r.diverged_epoch}", rotation=90,
+                             transform=ax_loss.get_xaxis_transform(), ha="center", va="top",
+                             fontsize=7)
+                ax_acc.text(p, 0.02, "diverged", rotation=90, ha="center", va="bottom",
+                            fontsize=7)
+                continue
+            loss = r.final_loss if r.final_loss is not None else lo
+            ax_loss.bar(p, max(loss, lo) - lo, width, bottom=lo, color=color)
+            if r.final_accuracy is not None:
+                ax_acc.bar(p, r.final_accuracy, width, color=color)
     for ax in (ax_loss, ax_acc):
         ax.set_xticks(x, labels)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
         ax.set_xlabel("hidden size")
         ax.grid(True, axis="y", alpha=0.3)
-    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside right center", fontsize=8)
+    handles = [Patch(color=f"C{j}", label=f"lr {lr:g}") for j, lr in enumerate(lrs)]
+    if any(r.diverged for r in result.runs):
+        handles.append(Patch(facecolor="none", edgecolor="0.3", hatch="//", label="diverged"))
+    fig.legend(handles=handles, loc="outside right center", fontsize=8)
     ax_loss.set_yscale("log")
+    ax_loss.set_ylim(lo, hi)
     ax_loss.set_title("final loss (log scale)")
     ax_acc.set_ylim(0, 1.05)
     ax_acc.set_title("final accuracy")
     fig.suptitle(f"{result.dataset}: after {result.settings['epochs']} epochs")
-    fig.savefig(path)
+    return fig
+
+
+def _plot_final(result: SweepResult, path: Path) -> Path:
+    _final_figure(result).savefig(path)
     return path
