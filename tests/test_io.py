@@ -1,6 +1,7 @@
 """Tests for tinygrad_edu.io: save/load round trips, and truncated, corrupted or hostile
 files, each of which must raise ModelFileError naming the problem (never unpickle)."""
 
+import io
 import json
 import pickle
 import zipfile
@@ -9,6 +10,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
+import tinygrad_edu.io
 from tinygrad_edu import Tensor, nn
 from tinygrad_edu.io import HEADER, ModelFileError, load, save
 
@@ -119,8 +121,9 @@ def _write(path, arrays, header=None, raw_header=None):
 
 
 def _fails(path, match):
-    with pytest.raises(ModelFileError, match=match):
+    with pytest.raises(ModelFileError, match=match) as e:
         load(path)
+    assert str(e.value).startswith(f"load: {path}: ")  # every error names the file
 
 
 def test_the_well_formed_hand_written_file_loads(tmp_path):
@@ -267,3 +270,122 @@ def test_zip_bomb_member_is_refused_before_it_is_inflated(tmp_path):
             zf.writestr(name, head + bytes(64 << 20) if name == "weight.npy" else data)
     assert path.stat().st_size < 1 << 20
     _fails(path, "'weight' should hold 24 bytes of data, the file has 67108864")
+
+
+# ---- size caps, compression, non-finite weights -------------------------------------------------
+def _npy(arr):
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
+
+
+def _zip(path, members, compression=zipfile.ZIP_DEFLATED):
+    """Write raw .npy members (name -> bytes) with the given compression."""
+    with zipfile.ZipFile(path, "w", compression=compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name + ".npy", data)
+    return path
+
+
+def _never_read(monkeypatch):
+    """Fail the test if load reads any array or builds any layer."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("load read an array or built the model before refusing the file")
+    monkeypatch.setattr(np, "load", refuse)
+    monkeypatch.setattr(tinygrad_edu.io, "_build", refuse)
+
+
+def test_a_small_deflated_file_that_inflates_past_the_cap_is_refused_unread(tmp_path,
+                                                                            monkeypatch):
+    """The sizes in the header and the zip all agree, and the file is tiny on disk, but the
+    weights are 2 MB once inflated: the cap is on that uncompressed size."""
+    spec = dict(LINEAR, in_features=512, out_features=1024)
+    arrays = {"weight": _npy(np.zeros((1024, 512), np.float32)),
+              "bias": _npy(np.zeros(1024, np.float32)),
+              HEADER: _npy(np.frombuffer(json.dumps(_header(spec)).encode(), np.uint8))}
+    path = _zip(tmp_path / "bomb.npz", arrays)
+    assert path.stat().st_size < 64 << 10
+    total = sum(map(len, arrays.values()))
+    monkeypatch.setattr(tinygrad_edu.io, "MAX_BYTES", 1 << 20)
+    _never_read(monkeypatch)
+    with pytest.raises(ModelFileError, match=rf"bomb\.npz: .*{total} bytes.*cap of 1048576"):
+        load(path)
+    monkeypatch.undo()
+    assert load(path, max_bytes=4 << 20).weight.shape == (1024, 512)  # a model you trust
+
+
+def test_max_bytes_caps_an_ordinary_file_too(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    save(nn.MLP(2, [16, 8], 1, seed=0), path)
+    _never_read(monkeypatch)
+    with pytest.raises(ModelFileError, match=r"m\.npz: .* bytes .*cap of 500 bytes"):
+        load(path, max_bytes=500)
+    monkeypatch.undo()
+    assert load(path).num_parameters() == 193
+    with pytest.raises(ValueError, match="max_bytes must be an int >= 1"):
+        load(path, max_bytes=0)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def test_compression_np_savez_never_writes_is_refused(tmp_path, monkeypatch, method):
+    """bzip2 and lzma members inflate without a bound per read in zipfile, so a few KB could
+    become gigabytes before any size is checked: refuse them from the header alone."""
+    arrays = {k: _npy(v) for k, v in GOOD.items()}
+    arrays[HEADER] = _npy(np.frombuffer(json.dumps(_header(LINEAR)).encode(), np.uint8))
+    path = _zip(tmp_path / "c.npz", arrays, compression=method)
+    _never_read(monkeypatch)
+    with pytest.raises(ModelFileError, match=r"c\.npz: .*'weight.npy' is compressed with "
+                                             r"(bzip2|lzma)"):
+        load(path)
+
+
+def _patch_central_size(path, name, new_size):
+    """Rewrite the uncompressed size that the zip's central directory gives `name`."""
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    at = int.from_bytes(data[end + 16:end + 20], "little")  # where the directory starts
+    while data[at:at + 4] == b"PK\x01\x02":
+        n, extra, comment = (int.from_bytes(data[at + i:at + i + 2], "little")
+                             for i in (28, 30, 32))
+        if data[at + 46:at + 46 + n] == name.encode():
+            data[at + 24:at + 28] = new_size.to_bytes(4, "little")
+            path.write_bytes(bytes(data))
+            return
+        at += 46 + n + extra + comment
+    raise AssertionError(f"{name} is not in {path}")
+
+
+def test_a_member_whose_zip_header_lies_about_its_size_is_refused(tmp_path):
+    arrays = {k: _npy(v) for k, v in GOOD.items()}
+    arrays[HEADER] = _npy(np.frombuffer(json.dumps(_header(LINEAR)).encode(), np.uint8))
+    # stored: the zip says 1000 bytes more than it holds
+    stored = _zip(tmp_path / "s.npz", arrays, compression=zipfile.ZIP_STORED)
+    _patch_central_size(stored, "weight.npy", len(arrays["weight"]) + 1000)
+    _fails(stored, r"s\.npz: .*'weight.npy'.*(says|holds)")
+    # deflated: a member that inflates to 64 MB, declared as the 152 bytes the model needs
+    big = dict(arrays, weight=arrays["weight"] + bytes(64 << 20))
+    deflated = _zip(tmp_path / "d.npz", big)
+    _patch_central_size(deflated, "weight.npy", len(arrays["weight"]))
+    _fails(deflated, r"d\.npz: .*corrupted")
+
+
+def test_non_finite_weights_are_refused_on_load_naming_the_parameter(tmp_path):
+    weight = GOOD["weight"].copy()
+    weight.flat[[0, 2, 5]] = [np.nan, np.inf, -np.inf]
+    path = _write(tmp_path / "model.npz", dict(GOOD, weight=weight), _header(LINEAR))
+    _fails(path, r"model\.npz: parameter 'weight' holds 3 nan/inf values")
+    spec = {"type": "Sequential", "children": [["0", LINEAR]]}
+    bias = GOOD["bias"].copy()
+    bias[1] = np.nan
+    path = _write(tmp_path / "seq.npz", {"0.weight": GOOD["weight"], "0.bias": bias},
+                  _header(spec))
+    _fails(path, r"seq\.npz: parameter '0.bias' holds 1 nan/inf value\b")
+
+
+def test_saving_non_finite_weights_is_an_error_and_writes_nothing(tmp_path):
+    model = nn.MLP(2, 3, 1, seed=0)
+    model[0].weight.data[0, :] = np.nan
+    with pytest.raises(ValueError, match=r"parameter '0.weight' holds 2 nan/inf values"):
+        save(model, tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+    np.savez(tmp_path / "broken.npz", **model.state_dict())  # the way to keep them, as it says

@@ -9,8 +9,9 @@ A model file is data, never code: the source tutorial's format stored marshalled
 functions, which run on load, so opening a stranger's file ran the stranger's code.
 Here every read uses ``allow_pickle=False``, and a truncated, corrupted or hostile file
 (object arrays, wrong shapes or dtypes, unknown layers, missing or extra arrays, a header
-that is not JSON, sizes the file cannot hold) raises `ModelFileError` naming the problem,
-before any large array is allocated.
+that is not JSON, sizes the file cannot hold, arrays that would inflate past `MAX_BYTES`,
+nan or inf weights) raises `ModelFileError` naming the file and the problem, before any
+large array is allocated.
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ FORMAT = "tinygrad_edu.model"
 VERSION = 1
 HEADER = "__tinygrad_edu__"
 MAX_HEADER_BYTES = 1 << 20
+MAX_BYTES = 1 << 30     # load's default cap on the arrays' decompressed size: 1 GiB
 MAX_DEPTH = 32
 MAX_LAYERS = 10_000
 DTYPES = ("float16", "float32", "float64")
 _NAME = re.compile(r"[A-Za-z0-9_]{1,200}")
 _ZIP_ERRORS = (ValueError, OSError, EOFError, RuntimeError, NotImplementedError,
                zipfile.BadZipFile, zlib.error)  # what a damaged or odd archive may raise
+_METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 _SIMPLE = {"ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid, "Identity": nn.Identity}
 
 
@@ -89,13 +92,23 @@ def save(model: nn.Module, path: str | os.PathLike) -> None:
     """Write `model` (an MLP, a Sequential of known layers, or one such layer) to `path`.
 
     The file is written exactly at `path` (".npz" is a good suffix; none is added),
-    through a temporary file, so a crash never leaves half a model behind.
+    through a temporary file, so a crash never leaves half a model behind. A model with
+    nan or inf weights is refused (ValueError naming the parameter) rather than written as
+    a file `load` would refuse: unlike ``torch.save``, which writes whatever it is given.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"save: expected an nn.Module, got {type(model).__name__}")
     header = {"format": FORMAT, "version": VERSION, "training": model.training,
               "model": _describe(model, "")}
     arrays = model.state_dict()
+    for key, arr in arrays.items():
+        bad = _count_non_finite(arr)
+        if bad:
+            raise ValueError(f"save: parameter {key!r} holds {bad} nan/inf value"
+                             f"{'s' if bad != 1 else ''}: training diverged, and load would "
+                             "refuse the file. Lower the learning rate and train again (to "
+                             "keep the broken weights for a look, np.savez(path, "
+                             "**model.state_dict()))")
     if HEADER in arrays:
         raise ValueError(f"save: a parameter is named {HEADER!r}, which the format reserves")
     arrays[HEADER] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
@@ -124,7 +137,7 @@ def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> tuple[t
             shape, _fortran, dtype = reader(f)
             return shape, dtype, f.tell()
     except _ZIP_ERRORS as e:
-        raise ModelFileError(f"load: cannot read the .npy header of array {key!r}: {e} (the "
+        raise ModelFileError(f"cannot read the .npy header of array {key!r}: {e} (the "
                              "file is corrupted, or was not written by save)") from None
 
 
@@ -132,51 +145,51 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, shape: tuple,
           dtype: np.dtype) -> np.ndarray:
     got_shape, got_dtype, offset = _npy_header(zf, info, key)
     if got_dtype.hasobject or got_dtype != dtype:
-        raise ModelFileError(f"load: array {key!r} has dtype {got_dtype}, expected {dtype}")
+        raise ModelFileError(f"array {key!r} has dtype {got_dtype}, expected {dtype}")
     if tuple(got_shape) != tuple(shape):
-        raise ModelFileError(f"load: array {key!r} has shape {tuple(got_shape)}, the model "
+        raise ModelFileError(f"array {key!r} has shape {tuple(got_shape)}, the model "
                              f"described in the header needs {tuple(shape)}")
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if info.file_size != offset + nbytes:
-        raise ModelFileError(f"load: array {key!r} should hold {nbytes} bytes of data, the "
+        raise ModelFileError(f"array {key!r} should hold {nbytes} bytes of data, the "
                              f"file has {info.file_size - offset} (truncated or corrupted)")
     try:
         with zf.open(info) as f:
             arr = np.load(f, allow_pickle=False)
     except _ZIP_ERRORS as e:
-        raise ModelFileError(f"load: cannot read array {key!r}: {e} (the file is corrupted)") \
+        raise ModelFileError(f"cannot read array {key!r}: {e} (the file is corrupted)") \
             from None
     if not isinstance(arr, np.ndarray) or arr.shape != tuple(shape) or arr.dtype != dtype:
-        raise ModelFileError(f"load: array {key!r} did not read back as {dtype} {shape}")
+        raise ModelFileError(f"array {key!r} did not read back as {dtype} {shape}")
     return arr
 
 
 def _header(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
     info = infos.get(HEADER)
     if info is None:
-        raise ModelFileError(f"load: no {HEADER!r} header in this .npz, so it was not written "
+        raise ModelFileError(f"no {HEADER!r} header in this .npz, so it was not written "
                              "by tinygrad_edu.save (for plain weights use np.load and "
                              "model.load_state_dict)")
     if info.file_size > MAX_HEADER_BYTES:
-        raise ModelFileError(f"load: the header is {info.file_size} bytes, more than a model "
+        raise ModelFileError(f"the header is {info.file_size} bytes, more than a model "
                              f"description needs ({MAX_HEADER_BYTES}); refusing to read it")
     shape, dtype, _ = _npy_header(zf, info, HEADER)
     if dtype != np.uint8 or len(shape) != 1:
-        raise ModelFileError(f"load: the header should be a 1-D uint8 array, got {dtype} "
+        raise ModelFileError(f"the header should be a 1-D uint8 array, got {dtype} "
                              f"{shape}")
     raw = _read(zf, info, HEADER, shape, np.dtype(np.uint8)).tobytes()
     try:
         header = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ModelFileError(f"load: the header is not valid JSON ({e})") from None
+        raise ModelFileError(f"the header is not valid JSON ({e})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ModelFileError(f"load: the header does not describe a {FORMAT!r} file")
+        raise ModelFileError(f"the header does not describe a {FORMAT!r} file")
     if header.get("version") != VERSION:
-        raise ModelFileError(f"load: format version {header.get('version')!r} is not "
+        raise ModelFileError(f"format version {header.get('version')!r} is not "
                              f"supported (this tinygrad_edu reads version {VERSION})")
     extra = set(header) - {"format", "version", "training", "model"}
     if extra or not isinstance(header.get("training"), bool):
-        raise ModelFileError(f"load: unexpected header fields {sorted(extra)} or a missing "
+        raise ModelFileError(f"unexpected header fields {sorted(extra)} or a missing "
                              "'training' flag")
     return header
 
@@ -185,59 +198,112 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
-def load(path: str | os.PathLike) -> nn.Module:
+def load(path: str | os.PathLike, *, max_bytes: int | None = None) -> nn.Module:
     """Rebuild the model saved by `save` at `path`: the same layers, weights and mode,
-    so it predicts bit for bit what the saved one did (dropout aside, in training mode)."""
+    so it predicts bit for bit what the saved one did (dropout aside, in training mode).
+
+    Files whose arrays would take more than `max_bytes` once decompressed (default
+    `MAX_BYTES`, 1 GiB) are refused before anything is read: pass a larger cap for a big
+    model you trust. Weights that are nan or inf are refused too, naming the parameter.
+    Not in PyTorch's ``torch.load``, which has no cap. Every error names the file.
+    """
+    cap = MAX_BYTES if max_bytes is None else max_bytes
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise ValueError(f"load: max_bytes must be an int >= 1, got {max_bytes!r}")
     path = os.fspath(path)
     if os.path.isdir(path) or not os.path.exists(path):
         raise FileNotFoundError(f"load: no model file at {path!r}")
     try:
+        return _load(path, cap)
+    except ModelFileError as e:
+        raise ModelFileError(f"load: {path}: {e}") from None
+
+
+def _load(path: str, cap: int) -> nn.Module:
+    try:
         zf = zipfile.ZipFile(path)
     except _ZIP_ERRORS:
-        raise ModelFileError(f"load: {path!r} is not a .npz archive (truncated, corrupted, or "
-                             "not a model file)") from None
+        raise ModelFileError("not a .npz archive (truncated, corrupted, or not a model "
+                             "file)") from None
     with zf:
-        infos: dict[str, zipfile.ZipInfo] = {}
-        for info in zf.infolist():
-            if not info.filename.endswith(".npy") or info.filename[:-4] in infos:
-                raise ModelFileError(f"load: unexpected entry {info.filename!r} in the archive")
-            infos[info.filename[:-4]] = info
+        infos = _members(zf, cap)
         header = _header(zf, infos)
         budget = sum(i.file_size for k, i in infos.items() if k != HEADER)
         declared = _declared_bytes(header["model"], "model", 0, [0])
         if declared > budget:
-            raise ModelFileError(f"load: the header describes {declared} bytes of weights but "
+            raise ModelFileError(f"the header describes {declared} bytes of weights but "
                                  f"the file holds {budget} (truncated, or absurd layer sizes)")
         model = _build(header["model"], "model")
         expected = model.state_dict()
         keys = set(infos) - {HEADER}
         missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
         if missing or extra:
-            raise ModelFileError(f"load: the arrays do not match the model: missing "
+            raise ModelFileError(f"the arrays do not match the model: missing "
                                  f"{missing}, unexpected {extra}")
-        arrays = {k: _read(zf, infos[k], k, v.shape, v.dtype) for k, v in expected.items()}
+        arrays = {k: _finite_array(_read(zf, infos[k], k, v.shape, v.dtype), k)
+                  for k, v in expected.items()}
     model.load_state_dict(arrays)
     model.train(header["training"])
     return model
 
 
+def _members(zf: zipfile.ZipFile, cap: int) -> dict[str, zipfile.ZipInfo]:
+    """Name -> entry, after checking from the zip's directory alone (nothing inflated) that
+    the entries are .npy arrays, stored or deflated as np.savez writes them, and that their
+    uncompressed sizes, which bound what reading them can produce, add up to at most `cap`."""
+    infos: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        if not info.filename.endswith(".npy") or info.filename[:-4] in infos:
+            raise ModelFileError(f"unexpected entry {info.filename!r} in the archive")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # zipfile inflates bzip2 and lzma without a limit per read, so they are refused
+            method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
+            raise ModelFileError(f"entry {info.filename!r} is compressed with {method}; "
+                                 "np.savez and np.savez_compressed write only stored or "
+                                 "deflated entries")
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise ModelFileError(f"entry {info.filename!r} is stored uncompressed, but the zip "
+                                 f"says it holds {info.file_size} bytes and it stores "
+                                 f"{info.compress_size} (corrupted or forged)")
+        infos[info.filename[:-4]] = info
+    total = sum(i.file_size for i in infos.values())
+    if total > cap:
+        raise ModelFileError(f"its arrays take {total} bytes once decompressed, more than the "
+                             f"cap of {cap} bytes; refusing to read them (for a model you "
+                             "trust, pass a larger max_bytes)")
+    return infos
+
+
+def _finite_array(arr: np.ndarray, key: str) -> np.ndarray:
+    bad = _count_non_finite(arr)
+    if bad:
+        raise ModelFileError(f"parameter {key!r} holds {bad} nan/inf value"
+                             f"{'s' if bad != 1 else ''}; a model that diverged predicts "
+                             "nothing useful, so it is not loaded")
+    return arr
+
+
+def _count_non_finite(arr: np.ndarray) -> int:
+    return int(arr.size - np.count_nonzero(np.isfinite(arr)))
+
+
 # ---- checking and building the description -----------------------------------------------------
 def _fields(spec: Any, where: str, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
-        raise ModelFileError(f"load: {where} is not a layer description (a dict with 'type')")
+        raise ModelFileError(f"{where} is not a layer description (a dict with 'type')")
     extra = set(spec) - allowed - {"type"}
     if extra:
-        raise ModelFileError(f"load: {where} ({spec['type']}) has unexpected fields "
+        raise ModelFileError(f"{where} ({spec['type']}) has unexpected fields "
                              f"{sorted(extra)}")
     missing = allowed - set(spec)
     if missing:
-        raise ModelFileError(f"load: {where} ({spec['type']}) lacks fields {sorted(missing)}")
+        raise ModelFileError(f"{where} ({spec['type']}) lacks fields {sorted(missing)}")
     return spec
 
 
 def _int(value: Any, where: str, name: str, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ModelFileError(f"load: {where}: {name} must be an int >= {low}, got {value!r}")
+        raise ModelFileError(f"{where}: {name} must be an int >= {low}, got {value!r}")
     return value
 
 
@@ -251,35 +317,35 @@ LAYER_FIELDS = {"Linear": {"in_features", "out_features", "bias", "dtype"}, "Lea
 def _declared_bytes(spec: Any, where: str, depth: int, count: list[int]) -> int:
     """Check the description's shape (types, depth, layer count) and add up its weights."""
     if depth > MAX_DEPTH:
-        raise ModelFileError(f"load: layers nested more than {MAX_DEPTH} deep")
+        raise ModelFileError(f"layers nested more than {MAX_DEPTH} deep")
     count[0] += 1
     if count[0] > MAX_LAYERS:
-        raise ModelFileError(f"load: more than {MAX_LAYERS} layers")
+        raise ModelFileError(f"more than {MAX_LAYERS} layers")
     kind = spec.get("type") if isinstance(spec, dict) else None
     if kind not in LAYER_FIELDS:
-        raise ModelFileError(f"load: {where}: unknown layer type {kind!r}; known: "
+        raise ModelFileError(f"{where}: unknown layer type {kind!r}; known: "
                              f"{sorted(LAYER_FIELDS)}")
     spec = _fields(spec, where, LAYER_FIELDS[kind])
     if kind == "Linear":
         n_in = _int(spec["in_features"], where, "in_features")
         n_out = _int(spec["out_features"], where, "out_features")
         if spec["dtype"] not in DTYPES or not isinstance(spec["bias"], bool):
-            raise ModelFileError(f"load: {where}: dtype must be one of {DTYPES} and bias a "
+            raise ModelFileError(f"{where}: dtype must be one of {DTYPES} and bias a "
                                  f"bool, got {spec['dtype']!r}, {spec['bias']!r}")
         return (n_out * n_in + n_out * spec["bias"]) * np.dtype(spec["dtype"]).itemsize
     if kind in ("Sequential", "MLP"):
         children = spec["children"]
         if not isinstance(children, list):
-            raise ModelFileError(f"load: {where}: children must be a list")
+            raise ModelFileError(f"{where}: children must be a list")
         names = set()
         total = 0
         for i, child in enumerate(children):
             if not (isinstance(child, list) and len(child) == 2 and isinstance(child[0], str)
                     and _NAME.fullmatch(child[0])):
-                raise ModelFileError(f"load: {where}: child {i} must be [name, layer] with a "
+                raise ModelFileError(f"{where}: child {i} must be [name, layer] with a "
                                      "name of letters, digits and _")
             if child[0] in names:
-                raise ModelFileError(f"load: {where}: two children are named {child[0]!r}")
+                raise ModelFileError(f"{where}: two children are named {child[0]!r}")
             names.add(child[0])
             total += _declared_bytes(child[1], f"{where}.{child[0]}", depth + 1, count)
         return total
@@ -300,22 +366,22 @@ def _build(spec: dict[str, Any], where: str) -> nn.Module:
         dim = spec["dim"]
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)
                                 or abs(dim) > MAX_DEPTH):
-            raise ModelFileError(f"load: {where}: dim must be null or a small int, got {dim!r}")
+            raise ModelFileError(f"{where}: dim must be null or a small int, got {dim!r}")
         return getattr(nn, kind)(dim)
     if kind == "Dropout":
         p = _finite(spec["p"], where, "p")
         if not 0 <= p <= 1:
-            raise ModelFileError(f"load: {where}: dropout p must be in [0, 1], got {p}")
+            raise ModelFileError(f"{where}: dropout p must be in [0, 1], got {p}")
         return nn.Dropout(p)
     children = OrderedDict((name, _build(child, f"{where}.{name}"))
                            for name, child in spec["children"])
     if kind == "Sequential":
         return nn.Sequential(children)
     if list(children) != [str(i) for i in range(len(children))]:
-        raise ModelFileError(f"load: {where}: an MLP's layers must be named 0, 1, 2, ...")
+        raise ModelFileError(f"{where}: an MLP's layers must be named 0, 1, 2, ...")
     hidden = spec["hidden"]
     if not isinstance(hidden, list):
-        raise ModelFileError(f"load: {where}: hidden must be a list of ints")
+        raise ModelFileError(f"{where}: hidden must be a list of ints")
     model = nn.MLP.__new__(nn.MLP)
     nn.Sequential.__init__(model, children)
     model.in_features = _int(spec["in_features"], where, "in_features")
@@ -327,5 +393,5 @@ def _build(spec: dict[str, Any], where: str) -> nn.Module:
 def _finite(value: Any, where: str, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or \
             not math.isfinite(value):
-        raise ModelFileError(f"load: {where}: {name} must be a finite number, got {value!r}")
+        raise ModelFileError(f"{where}: {name} must be a finite number, got {value!r}")
     return float(value)
