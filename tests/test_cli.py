@@ -1,4 +1,5 @@
-"""The tinygrad-edu command: every subcommand works, and every mistake is one line, exit 2."""
+"""The tinygrad-edu command: every subcommand works, every mistake is one line, exit 2,
+and every bug of ours shows its traceback, exit 1."""
 
 import os
 import re
@@ -64,6 +65,12 @@ def test_help_and_version(capsys):
     (["train", "spiral", "--lr", "-1"], "must be a finite number > 0"),
     (["train", "spiral", "--lr", "nan"], "must be a finite number > 0"),
     (["train", "spiral", "--epochs", "0"], "must be >= 1"),
+    (["train", "spiral", "--epochs", "100001"], "--epochs: must be at most 100000, got 100001"),
+    (["train", "spiral", "--samples", "100001"], "--samples: must be at most 100000"),
+    (["train", "spiral", "--samples", "0"], "--samples: must be >= 1"),
+    (["train", "spiral", "--hidden", "8", "4097"], "--hidden: must be at most 4096, got 4097"),
+    (["sweep", "xor", "--epochs", "100001"], "--epochs: must be at most 100000"),
+    (["sweep", "xor", "--hidden", "2", "4097"], "--hidden: must be at most 4096"),
     (["train", "spiral", "--hidden"], "expected at least one argument"),
     (["train", "spiral", "--hidden", "16", "x"], "'x' is not a whole number"),
     (["train", "spiral", "--test-split", "1.5"], "fraction in [0, 1)"),
@@ -165,6 +172,67 @@ def test_train_from_csv_and_its_errors(capsys, tmp_path):
     assert_one_line_error(code, out, err, "--momentum is for --optimizer sgd")
 
 
+def test_count_caps_accept_their_limit():
+    assert cli._samples(str(cli.MAX_SAMPLES)) == cli.MAX_SAMPLES
+    assert cli._epochs(str(cli.MAX_EPOCHS)) == cli.MAX_EPOCHS
+    assert cli._width(str(cli.MAX_WIDTH)) == cli.MAX_WIDTH
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any training fail the test: what should be refused must be refused first."""
+    import tinygrad_edu.sweep
+    import tinygrad_edu.train
+
+    def fit(*args, **kwargs):
+        raise AssertionError("trained before refusing the arguments")
+
+    monkeypatch.setattr(tinygrad_edu.train, "fit", fit)
+    monkeypatch.setattr(tinygrad_edu.sweep, "fit", fit)
+
+
+def test_count_caps_that_span_several_values(capsys, tmp_path, no_training):
+    code, out, err = run(capsys, "train", "spiral", "--hidden", *["2"] * 17, "--out", tmp_path)
+    assert_one_line_error(code, out, err, "--hidden: at most 16 hidden layers, got 17")
+    code, out, err = run(capsys, "sweep", "xor", "--lr", *[str(k) for k in range(1, 12)],
+                         "--hidden", *[str(k) for k in range(1, 11)], "--out", tmp_path)
+    assert_one_line_error(code, out, err, "110 runs (learning rates x hidden sizes) is more "
+                          "than 100")
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["train", "xor", "--samples", "3"], "cannot make xor with --samples 3: n_samples must be "
+     "an int >= 4 (one row per corner of the XOR truth table), got 3"),
+    (["train", "moons", "--samples", "1"], "cannot make moons with --samples 1: n_samples "
+     "must be an int >= 2"),
+    (["train", "blobs", "--samples", "1"], "cannot make blobs with --samples 1: n_samples=1 "
+     "is fewer than the 2 centers"),
+])
+def test_dataset_sizes_too_small_for_every_class(capsys, tmp_path, no_training, argv, fragment):
+    code, out, err = run(capsys, *argv, "--out", tmp_path)
+    assert_one_line_error(code, out, err, fragment)
+
+
+@pytest.mark.parametrize("command", ["train", "sweep"])
+def test_an_unusable_out_is_refused_before_training(capsys, tmp_path, no_training, monkeypatch,
+                                                     command):
+    dataset = "spiral"
+    (tmp_path / "file").write_text("not a folder")
+    code, out, err = run(capsys, command, dataset, "--out", tmp_path / "file")
+    assert_one_line_error(code, out, err, f"--out {tmp_path / 'file'}: it is a file, not a "
+                          "folder")
+    code, out, err = run(capsys, command, dataset, "--out", tmp_path / "file" / "deeper" / "x")
+    assert_one_line_error(code, out, err, f"{tmp_path / 'file'} is a file, so no folder can "
+                          "be made under it")
+    # a folder we may not write in (os.access, since root may write anywhere)
+    monkeypatch.setattr(cli.os, "access", lambda path, mode: False)
+    code, out, err = run(capsys, command, dataset, "--out", tmp_path)
+    assert_one_line_error(code, out, err, "the folder is not writable")
+    code, out, err = run(capsys, command, dataset, "--out", tmp_path / "new")
+    assert_one_line_error(code, out, err, f"cannot make the folder: {tmp_path} is not writable")
+    assert not (tmp_path / "new").exists()   # checking created nothing
+
+
 def test_train_divergence_is_one_line(capsys, tmp_path):
     code, out, err = run(capsys, "train", "xor", "--optimizer", "sgd", "--lr", "1e300",
                          "--loss", "mse", "--epochs", "5", "--out", tmp_path)
@@ -256,6 +324,58 @@ def test_graph_through_a_real_process(tmp_path):
     done = python_m("graph", "a*b", "--set", "a=2", "b=5", "--out", "ab.dot", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "a*b = 10" in done.stdout and (tmp_path / "ab.dot").exists()
+    done = python_m("graph", "-a*b", "--set", "a=2", "b=5", "--out", "neg.dot", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "-a*b = -10" in done.stdout and (tmp_path / "neg.dot").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["graph", "-a*b", "--set", "a=2", "b=3"],
+    ["graph", "--set", "a=2", "b=3", "--out", "{dot}", "-a*b"],
+    ["graph", "--rankdir", "TB", "-a*b", "--set", "a=2", "b=3"],
+    ["graph", "--set", "a=2", "b=3", "--out", "{dot}", "--", "-a*b"],
+])
+def test_an_expression_may_start_with_a_minus(capsys, tmp_path, argv):
+    dot = tmp_path / "g.dot"
+    argv = [a.replace("{dot}", str(dot)) for a in argv]
+    if "--out" not in argv:
+        argv += ["--out", str(dot)]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert out.startswith("-a*b = -6\n  d/da = -3\n  d/db = -2\n")
+    assert dot.exists()
+
+
+def test_explain_an_expression_with_a_leading_minus_and_help_still_works(capsys):
+    code, out, err = run(capsys, "explain", "-a*b", "--set", "a=2", "b=3")
+    assert code == 0, err
+    assert out.startswith("f = -a*b = -6\n")
+    code, out, err = run(capsys, "graph", "-h")
+    assert code == 0 and "EXPR" in out and "usage:" in out
+    code, out, err = run(capsys, "graph", "--out", "-x.dot")   # a value of --out is not EXPR
+    assert_one_line_error(code, out, err, "--out: expected one argument")
+
+
+def test_graph_says_why_a_value_is_inf_or_nan(capsys, tmp_path):
+    dot = tmp_path / "g.dot"
+    code, out, err = run(capsys, "graph", "exp(a)", "--set", "a=1000", "--out", dot)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "exp(a) = inf: overflow (beyond float64's largest number, about 1.8e308)"
+    assert lines[1].startswith("  d/da = inf: too large for float64")
+    code, out, err = run(capsys, "graph", "exp(a) - exp(a)", "--set", "a=800", "--out", dot)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "exp(a) - exp(a) = nan: not a number, because exp(a) overflowed to inf first"
+    assert lines[1].startswith("  d/da = nan: not a number")
+    code, out, err = run(capsys, "graph", "sqrt(a)", "--set", "a=0", "--out", dot)
+    assert out.splitlines()[:2] == ["sqrt(a) = 0", "  d/da = inf: too large for float64 (an "
+                                    "overflow, or an infinitely steep slope)"]
+    code, out, err = run(capsys, "graph", "a*b", "--set", "a=2", "b=3", "--out", dot)
+    assert out.splitlines()[:3] == ["a*b = 6", "  d/da = 3", "  d/db = 2"]   # finite: no note
+    code, out, err = run(capsys, "explain", "a*a", "--set", "a=1e200")
+    assert code == 0, err
+    assert out.startswith("f = a*a = inf: overflow")
 
 
 def test_explain_the_worked_example(capsys):
@@ -299,6 +419,18 @@ def test_sweep(capsys, tmp_path):
     assert_one_line_error(code, out, err, "unknown dataset 'swirl'")
 
 
+def test_sweep_where_every_run_diverges(capsys, tmp_path, recwarn):
+    code, out, err = run(capsys, "sweep", "xor", "--lr", "1e308", "--hidden", "2", "4",
+                         "--epochs", "5", "--out", tmp_path)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if re.match(r"\s+1e\+308", line)]
+    assert len(rows) == 2 and all(re.search(r"diverged at epoch \d+$", r) for r in rows)
+    for name in ("loss_curves.png", "final.png", "sweep.json"):
+        assert (tmp_path / name).stat().st_size > 1000
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]   # no spam
+    assert err == ""
+
+
 def saved_model(tmp_path):
     from tinygrad_edu import nn
     from tinygrad_edu.io import save
@@ -315,7 +447,21 @@ def test_export_torch(capsys, tmp_path):
     assert code == 0, err
     state = torch.load(tmp_path / "m.pt", weights_only=True)
     np.testing.assert_array_equal(state["0.weight"].numpy(), model[0].weight.data)
-    assert "load_state_dict" in out
+    # what it prints after the first line is Python to paste: it builds the module and loads
+    # the file (strict: every key and shape must match), and that module computes ours
+    head, code_text = out.split("Load it with:\n", 1)
+    assert head == f"wrote {tmp_path / 'm.pt'}: a PyTorch state_dict. "
+    namespace: dict = {}
+    exec(compile(code_text, "<printed>", "exec"), namespace)
+    torch_model = namespace["model"]
+    assert isinstance(torch_model, torch.nn.Sequential)
+    assert [type(m).__name__ for m in torch_model] == ["Linear", "Tanh", "Linear"]
+    X = np.array([[0.5, -1.0], [2.0, 0.1]], dtype=np.float32)
+    from tinygrad_edu import Tensor
+
+    with torch.no_grad():
+        theirs = torch_model(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(theirs, model(Tensor(X)).data, rtol=1e-6, atol=1e-7)
 
 
 def test_export_onnx(capsys, tmp_path):
@@ -374,15 +520,52 @@ def test_playground_serves_the_page():
 # ---- what is not the user's fault ----------------------------------------------------------------
 
 
-def test_internal_error_is_one_line_exit_1(capsys, monkeypatch):
+@pytest.mark.parametrize("error", [
+    AttributeError("a bug"),
+    RuntimeError("a bug"),                  # was taken for the user's mistake
+    ValueError("a bug"),                    # from deep inside, not from parsing what was typed
+    TypeError("a bug"),
+    ZeroDivisionError("a bug"),
+    ImportError("cannot import name 'x'"),  # our broken import, not a missing extra
+], ids=lambda e: type(e).__name__)
+def test_internal_error_shows_its_traceback_and_exits_1(capsys, monkeypatch, error):
     def broken(args):
-        raise AttributeError("a bug")
+        raise error
 
     monkeypatch.setattr(cli, "cmd_info", broken)
     code = cli.main(["info", "x.npz"])
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1
-    assert "internal error: AttributeError: a bug" in err and cli.DEBUG_ENV in err
+    assert code == 1
+    assert err.startswith("Traceback (most recent call last):") and "in broken" in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"tinygrad-edu info: internal error: {type(error).__name__}: "
+                           f"{error}")
+    assert "please report it" in last
     monkeypatch.setenv(cli.DEBUG_ENV, "1")
-    with pytest.raises(AttributeError):
+    with pytest.raises(type(error)):
         cli.main(["info", "x.npz"])
+
+
+def user_errors():
+    from tinygrad_edu.data import DataError
+    from tinygrad_edu.expr import ExpressionError
+    from tinygrad_edu.interop import UnsupportedModuleError
+    from tinygrad_edu.io import ModelFileError
+    from tinygrad_edu.train import TrainingDiverged
+
+    return [cli.CLIError("yours"), DataError("yours"), ExpressionError("yours"),
+            ModelFileError("yours"), TrainingDiverged("yours", 3),
+            UnsupportedModuleError("yours"), FileNotFoundError("yours"),
+            PermissionError("yours"),
+            ImportError("export_onnx needs the optional package 'onnx': pip install yours")]
+
+
+@pytest.mark.parametrize("error", user_errors(), ids=lambda e: type(e).__name__)
+def test_our_error_classes_about_the_users_request_are_one_line_exit_2(capsys, monkeypatch,
+                                                                        error):
+    def refuse(args):
+        raise error
+
+    monkeypatch.setattr(cli, "cmd_info", refuse)
+    code, out, err = run(capsys, "info", "x.npz")
+    assert_one_line_error(code, out, err, "yours")

@@ -2,9 +2,10 @@
 
 Each subcommand is a thin shell over the library: ``train`` calls ``train.fit``, ``graph``
 ``viz.draw_graph`` on an expression parsed by `expr` (never ``eval``), ``explain``
-``viz.explain``, and so on. Mistakes (bad arguments, unknown datasets, unreadable files)
-end in ONE line on stderr and exit code 2, never a traceback; ``main(argv)`` returns the
-exit code, so tests call it in-process.
+``viz.explain``, and so on. Mistakes (bad arguments, unknown datasets, unreadable files,
+training that diverged) end in ONE line on stderr and exit code 2, never a traceback; any
+other exception is a bug of ours: its traceback is printed, then "internal error", exit code
+1. ``main(argv)`` returns the exit code, so tests call it in-process.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,7 +28,15 @@ PROG = "tinygrad-edu"
 LOSSES = ("bce", "mse", "ce", "hinge")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
-DEBUG_ENV = "TINYGRAD_EDU_DEBUG"  # set it to see the traceback of an internal error
+DEBUG_ENV = "TINYGRAD_EDU_DEBUG"  # set it to let any error propagate (for a debugger)
+
+# Caps on the counts a user types: a toy-problem tool, so a few extra zeros are a typo that
+# would otherwise mean hours of training or gigabytes of memory, not a bigger experiment.
+MAX_SAMPLES = 100_000    # --samples (the spiral's per arm, so up to 200,000 rows)
+MAX_EPOCHS = 100_000     # --epochs (spiral's default 500 take about a second)
+MAX_WIDTH = 4_096        # units in one hidden layer
+MAX_LAYERS = 16          # hidden layers
+MAX_SWEEP_RUNS = 100     # learning rates x hidden sizes in one sweep
 
 
 class CLIError(Exception):
@@ -83,6 +93,22 @@ def _positive_int(text: str) -> int:
     return n
 
 
+def _count_upto(limit: int, why: str) -> Callable[[str], int]:
+    """A whole number in 1..limit; above it, a message that says why there is a cap."""
+    def parse(text: str) -> int:
+        n = _positive_int(text)
+        if n > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {limit}, got {n} ({why})")
+        return n
+    return parse
+
+
+_samples = _count_upto(MAX_SAMPLES, "a toy dataset: more points only make each epoch slower")
+_epochs = _count_upto(MAX_EPOCHS, "that many would train for hours; these problems settle "
+                      "in thousands")
+_width = _count_upto(MAX_WIDTH, "per hidden layer; a wider net only memorises a 2-D toy set")
+
+
 def _seed(text: str) -> int:
     try:
         n = int(text)
@@ -128,8 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("dataset", metavar="DATASET",
                    help="xor, spiral, circles, moons, gaussian, blobs, or a CSV file "
                    "(x1,x2,label per line)")
-    t.add_argument("--hidden", type=_positive_int, nargs="+", default=[16, 8], metavar="N",
-                   help="hidden layer sizes (default: 16 8, the tutorial's 2-16-8-1)")
+    t.add_argument("--hidden", type=_width, nargs="+", default=[16, 8], metavar="N",
+                   help=f"hidden layer sizes, up to {MAX_LAYERS} layers of {MAX_WIDTH} "
+                   "(default: 16 8, the tutorial's 2-16-8-1)")
     t.add_argument("--activation", choices=ACTIVATIONS, default="relu",
                    help="hidden activation (default: relu)")
     t.add_argument("--loss", choices=LOSSES, default="bce",
@@ -143,12 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="SGD momentum (default: 0)")
     t.add_argument("--weight-decay", type=_nonnegative_float, default=0.0, metavar="L2",
                    help="L2 penalty (AdamW: decoupled decay) (default: 0)")
-    t.add_argument("--epochs", type=_positive_int, default=500, metavar="N",
-                   help="(default: 500)")
+    t.add_argument("--epochs", type=_epochs, default=500, metavar="N",
+                   help=f"1..{MAX_EPOCHS} (default: 500)")
     t.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                    help="mini-batch size (default: the whole training set each step)")
-    t.add_argument("--samples", type=_positive_int, default=None, metavar="N",
-                   help="dataset size (spiral: points per arm, default 200; others: rows)")
+    t.add_argument("--samples", type=_samples, default=None, metavar="N",
+                   help=f"dataset size, at most {MAX_SAMPLES} (spiral: points per arm, default "
+                   "200; xor: at least 4, one per corner; others: rows, at least 2)")
     t.add_argument("--noise", type=_nonnegative_float, default=None, metavar="STD",
                    help="dataset noise (default: the dataset's own; spiral 0.2)")
     t.add_argument("--data-seed", type=_seed, default=None, metavar="SEED",
@@ -169,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("graph", help="draw the graph of an expression, with values and grads",
                        description="Parse an expression safely (numbers, variables, + - * / "
                        "**, tanh exp log sigmoid relu sqrt abs), run backward, and draw it.")
-    g.add_argument("expression", metavar="EXPR", help='e.g. "tanh(a*b + c)"')
+    g.add_argument("expression", metavar="EXPR", help='e.g. "tanh(a*b + c)" (one that '
+                   'starts with a minus, like "-a*b", works too)')
     g.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", dest="assignments",
                    help="variable values, e.g. --set a=2 b=-3 c=10")
     g.add_argument("--out", type=Path, default=Path("graph.svg"), metavar="FILE",
@@ -209,10 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a built-in dataset: xor, spiral, circles, moons, gaussian, blobs")
     s.add_argument("--lr", type=_positive_float, nargs="+", default=None, metavar="LR",
                    help="learning rates (default: the sweep's own, 0.1 1 10)")
-    s.add_argument("--hidden", type=_positive_int, nargs="+", default=None, metavar="N",
+    s.add_argument("--hidden", type=_width, nargs="+", default=None, metavar="N",
                    help="hidden sizes, one hidden layer each (default: 2 4 8 16)")
-    s.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
-                   help="epochs per run (default: xor 1000, others 200)")
+    s.add_argument("--epochs", type=_epochs, default=None, metavar="N",
+                   help=f"epochs per run, at most {MAX_EPOCHS} (default: xor 1000, others "
+                   "200)")
     s.add_argument("--loss", choices=("mse", "bce"), default=None,
                    help="mse on a sigmoid output, or bce on logits (default: xor mse, others "
                    "bce)")
@@ -258,13 +288,20 @@ def _dataset(name: str, samples: int | None, noise: float | None, seed: int | No
     key = name.lower()
     if key in data.DATASETS:
         kwargs: dict[str, Any] = {"labels": labels}
+        given = []   # the options behind the arguments, to name them in an error
         if samples is not None:
             kwargs["n_points" if key == "spiral" else "n_samples"] = samples
+            given.append(f"--samples {samples}")
         if noise is not None:
             kwargs["cluster_std" if key == "blobs" else "noise"] = noise
+            given.append(f"--noise {noise:g}")
         if seed is not None:
             kwargs["seed"] = seed
-        X, y = data.DATASETS[key](**kwargs)
+        try:
+            X, y = data.DATASETS[key](**kwargs)
+        except data.DataError as err:
+            raise CLIError(f"cannot make {key} with {' '.join(given) or 'its defaults'}: "
+                           f"{err}") from None
         return X, y, key
     path = Path(name)
     if path.suffix.lower() == ".csv" or path.exists():
@@ -274,6 +311,26 @@ def _dataset(name: str, samples: int | None, noise: float | None, seed: int | No
         return X, y, str(path)
     raise CLIError(f"unknown dataset {name!r}: choose one of {', '.join(data.DATASETS)}, "
                    "or give a CSV file of x1,x2,label rows")
+
+
+def _check_out_dir(out: Path) -> None:
+    """Fail now, not after training, if `out` cannot become a folder we can write in.
+
+    Nothing is created yet (a run that fails leaves no empty folder): the nearest part of
+    the path that exists must be a folder, writable if `out` is still to be made in it."""
+    if out.exists():
+        if not out.is_dir():
+            raise CLIError(f"--out {out}: it is a file, not a folder")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise CLIError(f"--out {out}: the folder is not writable")
+        return
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CLIError(f"--out {out}: {parent} is a file, so no folder can be made under it")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CLIError(f"--out {out}: cannot make the folder: {parent} is not writable")
 
 
 def _build(args: argparse.Namespace, n_in: int, n_classes: int) -> tuple[Any, Any]:
@@ -321,6 +378,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from . import data
     from .train import evaluate, fit
 
+    if len(args.hidden) > MAX_LAYERS:
+        raise CLIError(f"--hidden: at most {MAX_LAYERS} hidden layers, got {len(args.hidden)}")
+    _check_out_dir(args.out)
     labels = "int" if args.loss == "ce" else "float"
     X, y, name = _dataset(args.dataset, args.samples, args.noise, args.data_seed, labels)
     # class ids run 0..k-1 (a CSV may skip one: labels 0 and 2 still need 3 outputs)
@@ -449,12 +509,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     from . import expr, viz
 
+    text = args.expression.strip()   # see _protect_expression for the leading space
     values = expr.parse_assignments(args.assignments)
-    root = expr.parse(args.expression).build(values)
+    parsed = expr.parse(text)
+    root = parsed.build(values)
     root.backward()
-    print(f"{args.expression} = {root.data:.6g}")
-    for name in expr.parse(args.expression).variables:
-        print(f"  d/d{name} = {_leaf(root, name).grad:.6g}")
+    print(f"{text} = {root.data:.6g}{_value_note(root)}")
+    for name in parsed.variables:
+        grad = _leaf(root, name).grad
+        print(f"  d/d{name} = {grad:.6g}{_grad_note(grad)}")
     out: Path = args.out
     suffix = out.suffix.lower()
     if suffix not in (".svg", ".png", ".pdf", ".dot", ".gv"):
@@ -477,6 +540,30 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _value_note(root: Any) -> str:
+    """Why a result is inf or nan (nothing for a finite one): the inputs are finite and
+    division by zero is refused, so an inf is an overflow; a nan says where it came from."""
+    if math.isfinite(root.data):
+        return ""
+    if math.isinf(root.data):
+        return ": overflow (beyond float64's largest number, about 1.8e308)"
+    from .autograd import topological_order
+
+    first = next(n for n in topological_order(root) if not math.isfinite(n.data))
+    if first is not root and math.isinf(first.data):
+        where = first.label or first._op
+        return f": not a number, because {where} overflowed to {first.data:g} first"
+    return ": not a number (an undefined result, such as inf - inf)"
+
+
+def _grad_note(grad: float) -> str:
+    if math.isinf(grad):
+        return ": too large for float64 (an overflow, or an infinitely steep slope)"
+    if math.isnan(grad):
+        return ": not a number (the slope is undefined here, or an overflow met another)"
+    return ""
+
+
 def _leaf(root: Any, name: str) -> Any:
     from .autograd import topological_order
 
@@ -497,16 +584,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
     else:
         from . import expr
 
-        root = expr.parse(args.expression).build(expr.parse_assignments(args.assignments))
+        text = args.expression.strip()   # see _protect_expression for the leading space
+        root = expr.parse(text).build(expr.parse_assignments(args.assignments))
+        note = _value_note(root)
         root.label, params = "f", None  # the table's captions read df/d(node)
-        print(f"f = {args.expression} = {root.data:.6g}\n")
+        print(f"f = {text} = {root.data:.6g}{note}\n")
     sys.stdout.write(viz.explain(root, format=args.format, params=params))
     return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from . import data
     from .sweep import sweep
 
+    if args.dataset.lower() not in data.DATASETS:
+        raise CLIError(f"unknown dataset {args.dataset!r}: choose one of "
+                       f"{', '.join(data.DATASETS)} (sweep takes no CSV file)")
+    runs = len(args.lr or (0.1, 1, 10)) * len(args.hidden or (2, 4, 8, 16))
+    if runs > MAX_SWEEP_RUNS:
+        raise CLIError(f"{runs} runs (learning rates x hidden sizes) is more than "
+                       f"{MAX_SWEEP_RUNS}; sweep fewer values at a time")
+    _check_out_dir(args.out)
     kwargs: dict[str, Any] = {"out_dir": args.out, "seed": args.seed,
                               "progress": not args.quiet, "optimizer": args.optimizer}
     for name in ("epochs", "loss", "activation"):
@@ -518,7 +616,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         kwargs["hidden"] = args.hidden
     print(f"{PROG} sweep: {args.dataset}, {len(args.lr or (0.1, 1, 10))} learning rate(s) x "
           f"{len(args.hidden or (2, 4, 8, 16))} hidden size(s)", flush=True)
-    result = sweep(args.dataset, **kwargs)
+    # numpy's overflow warnings would only repeat, in many lines, what the table says
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = sweep(args.dataset, **kwargs)
     print(result.table())
     print(f"wrote {', '.join(result.files.values())}")
     return 0
@@ -532,20 +632,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     model = _load(args.model)
     if args.torch is not None:
         args.torch.parent.mkdir(parents=True, exist_ok=True)
-        module = interop.save_torch(model, args.torch)
-        print(f"wrote {args.torch}: a PyTorch state_dict. Load it with:")
-        print(f"  model = {_one_line(repr(module))}")
-        print(f"  model.load_state_dict(torch.load({str(args.torch)!r}, weights_only=True))")
+        try:   # a dtype torch lacks (the rest of what to_torch refuses is our own error class)
+            interop.save_torch(model, args.torch)
+        except TypeError as err:
+            raise CLIError(f"cannot write {args.torch}: {err}") from None
+        source = interop.torch_source(model)
+        print(f"wrote {args.torch}: a PyTorch state_dict. Load it with:\n")
+        print("import torch")
+        if "OrderedDict" in source:
+            print("from collections import OrderedDict")
+        print(f"\nmodel = {source}")
+        print(f"model.load_state_dict(torch.load({str(args.torch)!r}, weights_only=True))")
     if args.onnx is not None:
         args.onnx.parent.mkdir(parents=True, exist_ok=True)
-        interop.export_onnx(model, args.onnx)
+        try:   # a layer setting or model shape ONNX cannot express
+            interop.export_onnx(model, args.onnx)
+        except (ValueError, TypeError) as err:
+            raise CLIError(f"cannot write {args.onnx}: {err}") from None
+        if args.torch is not None:
+            print()   # keep the code above a block of its own, to copy as a whole
         print(f"wrote {args.onnx}: ONNX (input 'input', output 'output'), checked against "
               "ONNX Runtime")
     return 0
-
-
-def _one_line(text: str) -> str:
-    return " ".join(part.strip() for part in text.splitlines())
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
@@ -569,21 +677,55 @@ def _message(err: BaseException) -> str:
     return text or type(err).__name__
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
+def _is_user_error(err: BaseException) -> bool:
+    """Whether `err` is about what the user asked for (one line, exit 2) rather than a bug
+    of ours (traceback, exit 1). Only our own error classes qualify, not their bases: a
+    ValueError or RuntimeError from deep inside is a bug, and hiding it would hide the bug."""
     from .data import DataError
     from .expr import ExpressionError
+    from .interop import UnsupportedModuleError
+    from .io import ModelFileError
+    from .train import TrainingDiverged
 
-    # ValueError covers bad data and files (json, npz), TypeError unsupported layers in
-    # export, OSError unreadable or unwritable paths, ImportError a missing optional extra.
-    # FloatingPointError is training that diverged (train.TrainingDiverged): the message
-    # names the epoch and suggests a lower learning rate.
-    return (CLIError, DataError, ExpressionError, ValueError, TypeError, OSError, ImportError,
-            RuntimeError, EOFError, FloatingPointError)
+    if isinstance(err, (CLIError, DataError, ExpressionError, ModelFileError, TrainingDiverged,
+                        UnsupportedModuleError)):
+        return True
+    if isinstance(err, OSError):   # a path or port the user gave: missing, unwritable, busy
+        return True
+    # a missing optional extra: our messages for those all say what to pip install
+    return isinstance(err, ImportError) and "pip install" in str(err)
+
+
+_EXPRESSION_COMMANDS = ("graph", "explain")
+_VALUE_OPTIONS = ("--out", "--rankdir", "--format")   # options of theirs that take one value
+
+
+def _protect_expression(argv: list[str]) -> list[str]:
+    """argparse reads an argument that starts with "-" as an option, so `graph "-a*b"`
+    would fail. Give graph's and explain's expression a leading space (which makes it a
+    plain argument; the commands strip it). "-h" stays help; "--" works as usual."""
+    command = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+    if command is None or argv[command] not in _EXPRESSION_COMMANDS:
+        return argv
+    out = list(argv)
+    for i in range(command + 1, len(out)):
+        a, before = out[i], out[i - 1]
+        if a == "--":
+            break
+        takes_value = before.startswith("--") and "=" not in before and any(
+            opt.startswith(before) for opt in _VALUE_OPTIONS)
+        if a.startswith("-") and not a.startswith("--") and a != "-h" and len(a) > 1 \
+                and not takes_value:
+            out[i] = " " + a
+            break   # one expression per command
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 a usage or input error)."""
+    """Run the command line; returns the exit code (0 ok, 2 a usage or input error, 1 a bug
+    of ours, reported with its traceback)."""
     parser = build_parser()
+    argv = _protect_expression(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except CLIError as err:
@@ -601,16 +743,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{where}: interrupted", file=sys.stderr)
         return 130
-    except _user_errors() as err:
-        if os.environ.get(DEBUG_ENV):
-            raise
-        print(f"{where}: error: {_message(err)}", file=sys.stderr)
-        return 2
     except Exception as err:
         if os.environ.get(DEBUG_ENV):
             raise
-        print(f"{where}: internal error: {type(err).__name__}: {_message(err)} (set "
-              f"{DEBUG_ENV}=1 for the traceback; please report it)", file=sys.stderr)
+        if _is_user_error(err):
+            print(f"{where}: error: {_message(err)}", file=sys.stderr)
+            return 2
+        traceback.print_exc(file=sys.stderr)
+        print(f"{where}: internal error: {type(err).__name__}: {_message(err)} (a bug in "
+              "tinygrad_edu, not in what you asked for: please report it with the traceback "
+              "above)", file=sys.stderr)
         return 1
 
 
