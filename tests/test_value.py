@@ -261,3 +261,9 @@ def test_relu_of_nan_is_nan_like_torch_not_a_silent_zero():
     out = Value(float("nan")).relu()
     assert math.isnan(out.data)
     out.backward()  # no gradient flows through a nan relu, but nothing crashes
+
+
+def test_division_by_a_tiny_value_gives_an_infinite_gradient_not_a_crash():
+    a, b = Value(1.0), Value(1e-320)  # b * b underflows to exactly 0
+    (a / b).backward()
+    assert math.isinf(a.grad) and b.grad == -math.inf

@@ -187,7 +187,8 @@ class Value:
                 raise ZeroDivisionError(f"div: {self.data} / 0.0 (the denominator Value is 0)")
             def backward(grad):                # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
                 self.grad += grad / other.data
-                other.grad -= self.data * grad / (other.data * other.data)
+                # a/b/b, not a/(b*b): b*b underflows to 0 for tiny b (1e-320)
+                other.grad -= (self.data / other.data) * grad / other.data
             return Value._make(self.data / other.data, (self, other), "/", backward)
         c = _const(other, "/")
         if c == 0:
