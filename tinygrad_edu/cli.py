@@ -53,34 +53,22 @@ class _Parser(argparse.ArgumentParser):
 # ---- argument types: each rejects a bad value with a message naming it --------------------
 
 
-def _positive_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(x) and x > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return x
+def _float_arg(ok: Callable[[float], bool], requirement: str) -> Callable[[str], float]:
+    """An argparse type: a number for which ok(x) holds, or a message stating the requirement."""
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (math.isfinite(x) and ok(x)):
+            raise argparse.ArgumentTypeError(f"must be a finite number{requirement}, got {text}")
+        return x
+    return parse
 
 
-def _nonnegative_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(x) and x >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return x
-
-
-def _finite_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(x):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
-    return x
+_positive_float = _float_arg(lambda x: x > 0, " > 0")
+_nonnegative_float = _float_arg(lambda x: x >= 0, " >= 0")
+_finite_float = _float_arg(lambda x: True, "")
 
 
 def _positive_int(text: str) -> int:
