@@ -129,7 +129,7 @@ def _split(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line (exposed so the docs and tests can list it)."""
-    from . import __version__
+    from .. import __version__
 
     p = _Parser(prog=PROG, description="A tiny, readable autograd engine: train small "
                 "networks, draw their graphs, step through backpropagation.")
@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _dataset(name: str, samples: int | None, noise: float | None, seed: int | None,
              labels: str) -> tuple[np.ndarray, np.ndarray, str]:
     """(X, y, description) for a built-in dataset name or a CSV file."""
-    from . import data
+    from .. import data
 
     key = name.lower()
     if key in data.DATASETS:
@@ -323,7 +323,7 @@ def _check_out_dir(out: Path) -> None:
 
 def _build(args: argparse.Namespace, n_in: int, n_classes: int) -> tuple[Any, Any]:
     """The MLP and the loss for --loss (its output layer follows the loss)."""
-    from . import nn
+    from .. import nn
 
     out, out_act, loss = {
         "bce": (1, None, nn.BCEWithLogitsLoss),
@@ -337,7 +337,7 @@ def _build(args: argparse.Namespace, n_in: int, n_classes: int) -> tuple[Any, An
 
 
 def _optimizer(args: argparse.Namespace, params: list) -> Any:
-    from . import optim
+    from .. import optim
 
     if args.optimizer == "sgd":
         return optim.SGD(params, lr=args.lr, momentum=args.momentum,
@@ -363,8 +363,8 @@ def _targets(y: np.ndarray, loss: str) -> np.ndarray:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from . import data
-    from .train import evaluate, fit
+    from .. import data
+    from ..train import evaluate, fit
 
     if len(args.hidden) > MAX_LAYERS:
         raise CLIError(f"--hidden: at most {MAX_LAYERS} hidden layers, got {len(args.hidden)}")
@@ -396,7 +396,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     recorder = None
     callbacks: list[Callable] = []
     if args.gif:
-        from .plot import BoundaryRecorder
+        from ..plot import BoundaryRecorder
 
         recorder = BoundaryRecorder(X_train, y_train, every=max(1, args.epochs // 60))
         callbacks.append(recorder)
@@ -410,12 +410,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    from .io import save
+    from ..io import save
 
     written = [out / "model.npz"]
     save(model, written[0])
     try:
-        from . import plot
+        from .. import plot
 
         plot.decision_boundary(model, X, y, title=f"{name}: decision boundary",
                                path=out / "boundary.png")
@@ -442,7 +442,7 @@ def _percent(x: float | None) -> str:
 
 
 def _load(path: Path) -> Any:
-    from .io import load
+    from ..io import load
 
     if not path.exists():
         raise CLIError(f"cannot read {path}: no such file")
@@ -460,7 +460,7 @@ def _in_features(model: Any) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .plot import output_kind, predict_proba
+    from ..plot import output_kind, predict_proba
 
     model = _load(args.model)
     n = _in_features(model)
@@ -495,7 +495,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from . import expr, viz
+    from .. import expr, viz
 
     text = args.expression.strip()   # see _protect_expression for the leading space
     values = expr.parse_assignments(args.assignments)
@@ -535,7 +535,7 @@ def _value_note(root: Any) -> str:
         return ""
     if math.isinf(root.data):
         return ": overflow (beyond float64's largest number, about 1.8e308)"
-    from .autograd import topological_order
+    from ..autograd import topological_order
 
     first = next(n for n in topological_order(root) if not math.isfinite(n.data))
     if first is not root and math.isinf(first.data):
@@ -553,7 +553,7 @@ def _grad_note(grad: float) -> str:
 
 
 def _leaf(root: Any, name: str) -> Any:
-    from .autograd import topological_order
+    from ..autograd import topological_order
 
     for node in topological_order(root):
         if not node._prev and node.label == name:
@@ -562,7 +562,7 @@ def _leaf(root: Any, name: str) -> Any:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from . import viz
+    from .. import viz
 
     if args.expression is None:
         if args.assignments:
@@ -570,7 +570,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         root = viz.worked_example()
         params = viz.worked_example_parameters(root)
     else:
-        from . import expr
+        from .. import expr
 
         text = args.expression.strip()   # see _protect_expression for the leading space
         root = expr.parse(text).build(expr.parse_assignments(args.assignments))
@@ -582,8 +582,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from . import data
-    from .sweep import sweep
+    from .. import data
+    from ..sweep import sweep
 
     if args.dataset.lower() not in data.DATASETS:
         raise CLIError(f"unknown dataset {args.dataset!r}: choose one of "
@@ -615,7 +615,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.onnx is None and args.torch is None:
         raise CLIError("say what to write: --onnx FILE and/or --torch FILE")
-    from . import interop
+    from .. import interop
 
     model = _load(args.model)
     if args.torch is not None:
@@ -645,7 +645,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
-    from . import playground
+    from .. import playground
 
     argv = ["--port", str(args.port), "--host", args.host]
     argv += ["--open"] if args.open else []
@@ -669,11 +669,11 @@ def _is_user_error(err: BaseException) -> bool:
     """Whether `err` is about what the user asked for (one line, exit 2) rather than a bug
     of ours (traceback, exit 1). Only our own error classes qualify, not their bases: a
     ValueError or RuntimeError from deep inside is a bug, and hiding it would hide the bug."""
-    from .data import DataError
-    from .expr import ExpressionError
-    from .interop import UnsupportedModuleError
-    from .io import ModelFileError
-    from .train import TrainingDiverged
+    from ..data import DataError
+    from ..expr import ExpressionError
+    from ..interop import UnsupportedModuleError
+    from ..io import ModelFileError
+    from ..train import TrainingDiverged
 
     if isinstance(err, (CLIError, DataError, ExpressionError, ModelFileError, TrainingDiverged,
                         UnsupportedModuleError)):
