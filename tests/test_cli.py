@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import cli
+from tinygrad_edu.cli import args as cli_args
 from tinygrad_edu.cli import run as cli_run
+from tinygrad_edu.cli import saved_models, training
 from tinygrad_edu.io import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,9 +176,9 @@ def test_train_from_csv_and_its_errors(capsys, tmp_path):
 
 
 def test_count_caps_accept_their_limit():
-    assert cli_run._samples(str(cli_run.MAX_SAMPLES)) == cli_run.MAX_SAMPLES
-    assert cli_run._epochs(str(cli_run.MAX_EPOCHS)) == cli_run.MAX_EPOCHS
-    assert cli_run._width(str(cli_run.MAX_WIDTH)) == cli_run.MAX_WIDTH
+    assert cli_args._samples(str(cli_args.MAX_SAMPLES)) == cli_args.MAX_SAMPLES
+    assert cli_args._epochs(str(cli_args.MAX_EPOCHS)) == cli_args.MAX_EPOCHS
+    assert cli_args._width(str(cli_args.MAX_WIDTH)) == cli_args.MAX_WIDTH
 
 
 @pytest.fixture
@@ -226,7 +228,7 @@ def test_an_unusable_out_is_refused_before_training(capsys, tmp_path, no_trainin
     assert_one_line_error(code, out, err, f"{tmp_path / 'file'} is a file, so no folder can "
                           "be made under it")
     # a folder we may not write in (os.access, since root may write anywhere)
-    monkeypatch.setattr(cli_run.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(training.os, "access", lambda path, mode: False)
     code, out, err = run(capsys, command, dataset, "--out", tmp_path)
     assert_one_line_error(code, out, err, "the folder is not writable")
     code, out, err = run(capsys, command, dataset, "--out", tmp_path / "new")
@@ -533,7 +535,7 @@ def test_internal_error_shows_its_traceback_and_exits_1(capsys, monkeypatch, err
     def broken(args):
         raise error
 
-    monkeypatch.setattr(cli_run, "cmd_info", broken)
+    monkeypatch.setattr(saved_models, "cmd_info", broken)
     code = cli.main(["info", "x.npz"])
     err = capsys.readouterr().err
     assert code == 1
@@ -567,6 +569,6 @@ def test_our_error_classes_about_the_users_request_are_one_line_exit_2(capsys, m
     def refuse(args):
         raise error
 
-    monkeypatch.setattr(cli_run, "cmd_info", refuse)
+    monkeypatch.setattr(saved_models, "cmd_info", refuse)
     code, out, err = run(capsys, "info", "x.npz")
     assert_one_line_error(code, out, err, "yours")
