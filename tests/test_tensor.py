@@ -413,3 +413,72 @@ def test_where_takes_a_comparison_and_a_python_list_of_bools():
     x = Tensor([-1.0, 2.0])
     np.testing.assert_array_equal(where(x > 0, x, 0.0).data, [0.0, 2.0])
     np.testing.assert_array_equal(where([True, False], x, 5.0).data, [-1.0, 5.0])
+
+
+# ---- in place: x += y and x[i] = v write into x, as in PyTorch ------------------------------
+def test_parameter_update_in_place_under_no_grad_changes_the_parameter():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    params = [w]
+    with no_grad():
+        for p in params:                    # rebinding p would leave w untouched
+            p -= 0.25 * p.grad
+    np.testing.assert_allclose(w.data, [0.5, 1.0])
+    assert w.is_leaf and w.requires_grad and w.dtype == np.float32
+
+
+def test_in_place_ops_write_through_every_name_and_keep_the_dtype():
+    x = Tensor([1.0, 2.0])
+    y = x
+    x += 1
+    x *= Tensor(np.array([2.0, 2.0]))      # a float64 operand: still float32, as torch
+    x /= 4
+    x -= 0.5
+    assert y is x and x.dtype == np.float32
+    np.testing.assert_allclose(y.data, [0.5, 1.0])
+
+
+def test_in_place_refusals_name_the_problem():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad.*no_grad"):
+        w -= 1.0
+    i = Tensor([1, 2])
+    with pytest.raises(TypeError, match="float64 result cannot be stored in this int64"):
+        i /= 2
+    with pytest.raises(ValueError, match=r"keep the tensor's shape \(2,\).*\(2, 2\)"):
+        i += Tensor([[1], [2]])
+    e = Tensor([1.0]).expand(3)
+    with pytest.raises(ValueError, match="read-only"):
+        e += 1
+
+
+def test_in_place_op_on_a_graph_node_keeps_the_gradient_right():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    h = a.exp()
+    z = h * h                               # saved h's values for its backward
+    h += 1                                  # a new node: z's saved values stay intact
+    (z.sum() + h.sum()).backward()
+    np.testing.assert_allclose(a.grad, 2 * np.exp(2 * a.data) + np.exp(a.data), rtol=1e-6)
+    acc = zeros(2)
+    acc += a                                # the graph is kept, not dropped
+    assert acc.requires_grad
+
+
+def test_setitem_writes_outside_the_graph_and_refuses_inside():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    x[0] = 5.0
+    x[:, 1] = Tensor([7.0, 8.0])
+    x[Tensor([1])] += 0                     # indexing with a Tensor
+    np.testing.assert_array_equal(x.data, [[5.0, 7.0], [3.0, 8.0]])
+    with pytest.raises(ValueError, match=r"shape \(3,\) in x\[index\] of shape \(2,\)"):
+        x[0] = Tensor([1.0, 2.0, 3.0])
+    with pytest.raises(IndexError, match=r"index 5 is out of bounds.*shape \(2, 2\)"):
+        x[5] = 1.0
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="this tensor requires grad.*where"):
+        w[0] = 0.0
+    with pytest.raises(RuntimeError, match="the value requires grad.*stack"):
+        zeros(2)[0] = w.sum()               # it would silently drop w's gradient
+    with no_grad():
+        w[0] = 3.0
+    np.testing.assert_array_equal(w.data, [3.0, 2.0])

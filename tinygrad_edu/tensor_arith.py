@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .autograd import _mode
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -159,6 +161,47 @@ class ArithOps:
 
     # PyTorch's method spellings of the operators
     add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
+
+    # ---- in place: x += y writes into x's memory, as in PyTorch ----------------------------
+    def _inplace(self, other: Any, op: str, fn: Callable, outplace: Callable) -> Tensor:
+        """`x op= y`. Outside a graph it writes into x (so every name for x sees the change,
+        and ``for p in params: p -= lr * p.grad`` under no_grad updates the parameters).
+        On a leaf that requires grad it is refused while recording, as in PyTorch. On a
+        tensor in a graph it makes a new tensor (``x = x + y``): PyTorch writes in place and
+        tracks versions to catch a clobbered saved value; we keep the gradient safe instead."""
+        if _mode.grad_enabled and self.requires_grad and self._backward is None:
+            raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {self.shape}) "
+                               "cannot change in place while the graph is recorded; update "
+                               "parameters inside `with no_grad():`, as in PyTorch")
+        b = other if isinstance(other, ArithOps) else self._coerce(other, op)
+        if _mode.grad_enabled and (self.requires_grad or b.requires_grad):
+            return outplace(self, b)
+        out = self._binary(b, op, fn)[1]
+        if out.shape != self.shape:
+            raise ValueError(f"{op}: in place, the result must keep the tensor's shape "
+                             f"{self.shape}, but {self.shape} and {b.shape} broadcast to "
+                             f"{out.shape}")
+        if not np.can_cast(out.dtype, self.data.dtype, "same_kind"):
+            raise TypeError(f"{op}: in place, a {out.dtype} result cannot be stored in this "
+                            f"{self.data.dtype} tensor (as in PyTorch); assign a new tensor "
+                            f"instead: x = x.{op}(y)")
+        if not self.data.flags.writeable:
+            raise ValueError(f"{op}: this tensor's data is read-only (an expand() result "
+                             "repeats one value in many places); copy it first")
+        self.data[...] = out
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(other, "add", np.add, ArithOps.__add__)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(other, "sub", np.subtract, ArithOps.__sub__)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(other, "mul", np.multiply, ArithOps.__mul__)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(other, "div", np.true_divide, ArithOps.__truediv__)
 
     def __matmul__(self, other: Any) -> Tensor:
         """Matrix product, with numpy's rules for 1-D operands and broadcast batch axes."""

@@ -127,14 +127,7 @@ class ShapeOps:
 
     def __getitem__(self, index: Any) -> Tensor:
         """Numpy indexing: ints, slices, None, ..., integer arrays (repeats allowed), masks."""
-        from .tensor import Tensor
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else
-                          np.asarray(i) if isinstance(i, list) else i for i in index)
-        elif isinstance(index, list):
-            index = np.asarray(index)
+        index = _index(index)
         try:
             out = self.data[index]
         except IndexError as e:
@@ -150,6 +143,44 @@ class ShapeOps:
                 g[index] = grad
             a._accumulate(g)
         return self._make(np.asarray(out), (a,), "index", backward)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value`` writes into x, as in PyTorch, but only outside a graph: while
+        recording, a tensor that requires grad (or a value that does) is refused. PyTorch
+        rewrites the graph there; here build the result with `where`, `cat` or `stack`."""
+        from .autograd import _mode
+        from .tensor import Tensor
+        grad_value = isinstance(value, Tensor) and value.requires_grad
+        if _mode.grad_enabled and (self.requires_grad or grad_value):
+            which = "this tensor requires grad" if self.requires_grad else "the value requires grad"
+            raise RuntimeError(f"setitem: x[...] = value while the graph is recorded, and {which}: "
+                               "build the result with where(), cat() or stack() instead, or "
+                               "write inside `with no_grad():`")
+        index = _index(index)
+        v = value.data if isinstance(value, Tensor) else value
+        if not self.data.flags.writeable:
+            raise ValueError("setitem: this tensor's data is read-only (an expand() result "
+                             "repeats one value in many places); copy it first")
+        try:
+            self.data[index] = v
+        except IndexError as e:
+            raise IndexError(f"setitem: {e} (tensor of shape {self.shape})") from None
+        except ValueError as e:
+            raise ValueError(f"setitem: cannot store a value of shape {np.shape(v)} in "
+                             f"x[index] of shape {np.shape(self.data[index])}: {e}") from None
+
+
+def _index(index: Any) -> Any:
+    """An index with Tensors and lists turned into the arrays numpy indexes with."""
+    from .tensor import Tensor
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else
+                     np.asarray(i) if isinstance(i, list) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
 
 
 def _as_tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
