@@ -39,12 +39,18 @@ def _case(name):
         "ce_probs": (F.cross_entropy, "cross_entropy", X, np.exp(Y) / np.exp(Y).sum(1,
                      keepdims=True), {}, {}),
         "ce_single": (F.cross_entropy, "cross_entropy", X[0], np.array(2), {}, {}),
+        "ce_smoothing": (F.cross_entropy, "cross_entropy", X, np.where(CLASSES == 1, -100,
+                         CLASSES), {"weight": w3, "label_smoothing": 0.2},
+                         {"weight": t(w3), "label_smoothing": 0.2}),
+        "ce_probs_smoothing": (F.cross_entropy, "cross_entropy", X, np.exp(Y) / np.exp(Y).sum(
+                               1, keepdims=True), {"weight": w3, "label_smoothing": 0.3},
+                               {"weight": t(w3), "label_smoothing": 0.3}),
         "nll": (F.nll_loss, "nll_loss", X, CLASSES, {"weight": w3}, {"weight": t(w3)}),
     }[name]
 
 
 CASES = ["mse", "l1", "bce", "bce_weight", "bce_logits", "bce_logits_weights", "ce",
-         "ce_weight_ignore", "ce_probs", "ce_single", "nll"]
+         "ce_weight_ignore", "ce_probs", "ce_single", "ce_smoothing", "ce_probs_smoothing", "nll"]
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -85,6 +91,12 @@ def test_modules_match_functions_and_print_like_torch():
     assert nn.BCEWithLogitsLoss(pos_weight=[2.0, 1, 1])(x, LABELS).item() == \
         F.binary_cross_entropy_with_logits(x, LABELS, pos_weight=[2.0, 1, 1]).item()
     assert nn.CrossEntropyLoss()(x, CLASSES).item() == F.cross_entropy(x, CLASSES).item()
+    assert nn.CrossEntropyLoss(label_smoothing=0.1)(x, CLASSES).item() == \
+        F.cross_entropy(x, CLASSES, label_smoothing=0.1).item()
+    with pytest.raises(TypeError, match="label_smoothing"):  # NLLLoss has none, as in PyTorch
+        nn.NLLLoss(label_smoothing=0.1)
+    with pytest.raises(ValueError, match="label_smoothing must be between"):
+        F.cross_entropy(x, CLASSES, label_smoothing=1.5)
     assert nn.NLLLoss()(x, CLASSES).item() == F.nll_loss(x, CLASSES).item()
     p = Tensor(1 / (1 + np.exp(-X)))
     assert nn.BCELoss()(p, LABELS).item() == F.binary_cross_entropy(p, LABELS).item()
@@ -233,6 +245,40 @@ def test_bce_rejects_values_outside_zero_one():
         F.binary_cross_entropy(Tensor([0.5, 1.5]), [0.0, 1.0])
     with pytest.raises(ValueError, match="probabilities"):
         F.binary_cross_entropy(Tensor([0.5, np.nan]), [0.0, 1.0])
+
+
+def test_bce_rejects_targets_outside_zero_one_as_torch():
+    # -1/+1 labels gave a finite, meaningless loss (p = 0.5, y = 2 gave log 2)
+    with pytest.raises(ValueError, match=r"target must be in \[0, 1\].*2\.0.*\(y \+ 1\) / 2"):
+        F.binary_cross_entropy(Tensor([0.5, 0.5]), [0.0, 2.0])
+    with pytest.raises(ValueError, match="target"):
+        F.binary_cross_entropy([Value(0.5)], [-1.0])
+    # the logits form takes any target, as PyTorch's does
+    F.binary_cross_entropy_with_logits(Tensor([0.5]), [2.0])
+
+
+def test_probability_targets_get_the_same_checks_as_class_targets():
+    with pytest.raises(ValueError, match=r"\(N, C\).*\(2, 3, 4\)"):
+        F.cross_entropy(Tensor(np.zeros((2, 3, 4))), np.full((2, 3, 4), 1 / 3))
+    with pytest.raises(ValueError, match=r"\(N, C\).*\(\)"):
+        F.cross_entropy(Tensor(1.0), np.array(1.0))
+    with pytest.raises(TypeError, match="floating point"):  # integer logits gave a loss of 0
+        F.cross_entropy(Tensor(np.array([[1, 2]])), np.array([[0.5, 0.5]]))
+    with pytest.raises(ValueError, match=r"one entry per class, shape \(2,\), got \(3,\)"):
+        F.cross_entropy(Tensor(np.zeros((1, 2))), np.array([[0.5, 0.5]]), weight=[1.0, 2, 3])
+    with pytest.raises(ValueError, match="detach"):  # its gradient was silently dropped
+        F.cross_entropy(Tensor(np.zeros((1, 2))), Tensor([[0.5, 0.5]], requires_grad=True))
+
+
+def test_an_empty_batch_averages_to_nan_without_numpy_warnings(recwarn):
+    for fn in (F.mse_loss, F.l1_loss, F.binary_cross_entropy_with_logits):
+        x = Tensor(np.zeros((0, 3)), requires_grad=True)
+        loss = fn(x, np.zeros((0, 3)))
+        assert np.isnan(loss.item())  # PyTorch gives nan too
+        loss.backward()
+        assert x.grad.shape == (0, 3)
+        assert fn(x, np.zeros((0, 3)), reduction="sum").item() == 0.0
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
 def test_weight_that_would_change_the_shape_is_rejected():

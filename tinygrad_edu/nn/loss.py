@@ -74,20 +74,27 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy on logits (N, C) with class-index targets (N,); see
-    `cross_entropy`."""
+    """Softmax cross-entropy on logits (N, C) with class-index targets (N,) or class
+    probabilities (N, C); see `cross_entropy`."""
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
+                             self.label_smoothing)
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood on log-probabilities; see `nll_loss`."""
 
     def __init__(self, weight: Any = None, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, ignore_index
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction)
-
-
-class NLLLoss(CrossEntropyLoss):
-    """Negative log-likelihood on log-probabilities; see `nll_loss`."""
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)

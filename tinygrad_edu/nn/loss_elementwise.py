@@ -89,7 +89,9 @@ def _elementwise(op: str, input: Any, target: Any, reduction: str,
                          "pass target.detach()")
     loss, dx, dy = fn(x.data, y_data)
     n = loss.size
-    out = loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+    # an empty batch averages to nan, as in PyTorch (without numpy's "Mean of empty slice")
+    out = loss if reduction == "none" else loss.sum() if reduction == "sum" else \
+        loss.mean() if n else np.nan
     scale = 1.0 / n if reduction == "mean" and n else 1.0
     def backward(grad):                         # d(loss)/d(x_i) = local slope * upstream
         if x.requires_grad:
@@ -179,6 +181,10 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
                              f"probabilities in [0, 1], got values from {p.min()} to "
                              f"{p.max()}; for raw scores (logits) use "
                              "binary_cross_entropy_with_logits / BCEWithLogitsLoss")
+        if y.size and not (y.min() >= 0 and y.max() <= 1):  # PyTorch refuses these too
+            raise ValueError(f"binary_cross_entropy: all elements of target must be in "
+                             f"[0, 1], got values from {y.min()} to {y.max()}; for -1/+1 "
+                             "labels use (y + 1) / 2")
         with np.errstate(divide="ignore"):
             log_p, log_q = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
         loss = -(y * log_p + (1 - y) * log_q)
