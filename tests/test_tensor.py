@@ -482,3 +482,16 @@ def test_setitem_writes_outside_the_graph_and_refuses_inside():
     with no_grad():
         w[0] = 3.0
     np.testing.assert_array_equal(w.data, [3.0, 2.0])
+
+
+def test_int_tensors_through_float_functions_torch_refuses_give_float32():
+    # PyTorch refuses these for ints; numpy would truncate leaky_relu to ints, overflow
+    # softmax's -inf initial, and make mean float64. We give the float32 answer.
+    x = Tensor([-1, 4])
+    np.testing.assert_allclose(x.leaky_relu().data, [-0.01, 4.0])
+    np.testing.assert_allclose(x.softmax().data, [np.exp(-5) / (1 + np.exp(-5)),
+                                                  1 / (1 + np.exp(-5))], rtol=1e-6)
+    assert x.softmax().dtype == x.log_softmax().dtype == x.leaky_relu().dtype == np.float32
+    assert Tensor([1, 2]).mean().dtype == Tensor([1, 2]).var().dtype == np.float32
+    assert (Tensor([1.0, 2.0]) > 1.5).mean().item() == 0.5
+    assert x.relu().dtype == x.abs().dtype == np.int64       # exact on ints, as in torch

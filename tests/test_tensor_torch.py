@@ -300,3 +300,22 @@ def test_softmax_family_over_an_empty_axis_matches_torch():
     assert Tensor(z).softmax(-1).shape == (2, 0) == Tensor(z).log_softmax(-1).shape
     np.testing.assert_array_equal(Tensor(z).logsumexp(-1).data,
                                   torch.tensor(z).logsumexp(-1).numpy())  # -inf, -inf
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "log1p", "sqrt", "tanh", "sigmoid"])
+def test_float_functions_of_an_int_tensor_are_float32_like_torch(name):
+    ours = getattr(Tensor([1, 2, 3]), name)()
+    theirs = getattr(torch.tensor([1, 2, 3]), name)()
+    assert ours.dtype == np.float32                 # sigmoid used to give int zeros
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+
+
+def test_logsumexp_and_clip_of_an_int_tensor_match_torch():
+    ours, theirs = Tensor([[1, 2], [3, 900]]), torch.tensor([[1, 2], [3, 900]])
+    lse = ours.logsumexp(axis=1)                    # used to overflow inside numpy
+    assert lse.dtype == np.float32
+    np.testing.assert_allclose(lse.data, theirs.logsumexp(1).numpy(), rtol=1e-6)
+    clipped = ours.clip(1.5, 2.5)
+    assert clipped.dtype == np.float32
+    np.testing.assert_array_equal(clipped.data, theirs.clip(1.5, 2.5).numpy())
+    assert ours.clip(0, 2).dtype == np.int64 == theirs.clip(0, 2).numpy().dtype

@@ -6,7 +6,8 @@ and, beside it, a closure ``backward(grad)`` that adds each input's share of ``g
 This file holds the class, construction and the graph plumbing (making an op's output,
 accumulating gradients, backward). The ops live beside it, mixed into the class:
 tensor_arith.py arithmetic and matmul, tensor_math.py elementwise functions, comparisons
-and reductions, tensor_shape.py reshaping and indexing. (One-node layers and losses,
+and reductions, tensor_shape.py reshaping and indexing (and beside them, as functions:
+tensor_select.py maximum, minimum, where). (One-node layers and losses,
 such as ``linear`` and ``cross_entropy``, are in nn/functional.py.)
 """
 

@@ -1,4 +1,5 @@
-"""Tensor ops, part 2: elementwise functions, comparisons, reductions, the softmax family.
+"""Tensor ops, part 2: elementwise functions, comparisons, reductions, the softmax family
+(maximum, minimum and where, functions of two tensors, are in tensor_select.py).
 
 Each method is forward and backward side by side; `Tensor` inherits them from `MathOps`.
 A reduction's backward spreads the gradient back over the axes it removed.
@@ -12,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .tensor_arith import unbroadcast
+from .tensor_select import maximum, minimum, where
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+__all__ = ["MathOps", "maximum", "minimum", "where"]  # the last three from tensor_select.py
 
 Axis = int | tuple[int, ...] | None
 
@@ -53,6 +56,12 @@ def _kept(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple([1 if i in axes else n for i, n in enumerate(shape)])
 
 
+def _float(x: np.ndarray) -> np.ndarray:
+    # as in PyTorch, an int or bool tensor goes through a float function as float32
+    # (numpy would make float64, or keep sigmoid's and leaky_relu's results as ints)
+    return x.astype(np.float32) if x.dtype.kind in "biu" else x
+
+
 def _spread(grad: np.ndarray, kept: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
     """A new array of `shape` holding the reduced `grad` copied along the reduced axes."""
     out = np.empty(shape, dtype=grad.dtype)
@@ -69,7 +78,7 @@ class MathOps:
 
     # ---- elementwise -----------------------------------------------------------------
     def exp(self) -> Tensor:
-        a, e = self, np.exp(self.data)
+        a, e = self, np.exp(_float(self.data))
         def backward(grad):                         # d(e^x)/dx = e^x
             a._accumulate(grad * e)
         return self._make(e, (a,), "exp", backward)
@@ -82,7 +91,7 @@ class MathOps:
             with np.errstate(divide="ignore", invalid="ignore"):
                 a._accumulate(grad / a.data)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self._make(np.log(self.data), (a,), "log", backward)
+            return self._make(np.log(_float(self.data)), (a,), "log", backward)
 
     def log1p(self) -> Tensor:
         """ln(1 + x), accurate for tiny x."""
@@ -91,26 +100,26 @@ class MathOps:
             with np.errstate(divide="ignore", invalid="ignore"):
                 a._accumulate(grad / (1 + a.data))
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self._make(np.log1p(self.data), (a,), "log1p", backward)
+            return self._make(np.log1p(_float(self.data)), (a,), "log1p", backward)
 
     def sqrt(self) -> Tensor:
         a = self
         with np.errstate(invalid="ignore"):
-            s = np.sqrt(self.data)
+            s = np.sqrt(_float(self.data))
         def backward(grad):                         # d(sqrt x)/dx = 1 / (2 sqrt x)
             with np.errstate(divide="ignore", invalid="ignore"):
                 a._accumulate(grad * 0.5 / s)
         return self._make(s, (a,), "sqrt", backward)
 
     def tanh(self) -> Tensor:
-        a, t = self, np.tanh(self.data)
+        a, t = self, np.tanh(_float(self.data))
         def backward(grad):                         # 1 - tanh^2
             a._accumulate(grad * (1 - t * t))
         return self._make(t, (a,), "tanh", backward)
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x), computed from e^-|x| so it never overflows."""
-        a, x = self, self.data
+        a, x = self, _float(self.data)
         e = np.exp(-np.abs(x))
         s = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         def backward(grad):                         # sigma (1 - sigma)
@@ -125,12 +134,13 @@ class MathOps:
         return self._make(np.maximum(self.data, 0), (a,), "relu", backward)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        """x for x > 0, else negative_slope * x (slope at 0: negative_slope, as PyTorch)."""
-        a = self
-        k = np.where(self.data > 0, 1.0, negative_slope).astype(self.data.dtype)
+        """x for x > 0, else negative_slope * x (slope at 0: negative_slope, as PyTorch).
+        An int tensor gives float32 (PyTorch refuses ints here)."""
+        a, x = self, _float(self.data)
+        k = np.where(x > 0, 1.0, negative_slope).astype(x.dtype)
         def backward(grad):
             a._accumulate(grad * k)
-        return self._make(self.data * k, (a,), "leaky_relu", backward)
+        return self._make(x * k, (a,), "leaky_relu", backward)
 
     def abs(self) -> Tensor:
         """|x| with slope sign(x), and sign(0) = 0 as in PyTorch."""
@@ -150,6 +160,8 @@ class MathOps:
             out = self if min is None else maximum(self, min)
             return out if max is None else minimum(out, max)
         a, x = self, self.data
+        if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
+            x = _float(x)                           # an int tensor clipped to 0.5 is float32
         inside = np.ones(x.shape, dtype=bool)
         if min is not None:
             inside &= x >= min
@@ -225,7 +237,10 @@ class MathOps:
         n = math.prod([self.data.shape[i] for i in axes])
         def backward(grad):                         # each element weighs 1/n
             a._accumulate(_spread(grad / n, kept, a.data.shape))
-        return self._make(self.data.mean(axis=axes, keepdims=keepdims), (a,), "mean", backward)
+        # an int or bool tensor's mean is float32: PyTorch refuses it (.float().mean()), numpy
+        # gives float64; x.mean() of a mask is how a learner counts, so we answer it
+        out = _float(self.data).mean(axis=axes, keepdims=keepdims)
+        return self._make(out, (a,), "mean", backward)
 
     def _extreme(self, axis: Axis, keepdims: bool, op: str, fn: Any) -> Tensor:
         a, axes = self, _axes(axis, self.data.ndim, op)
@@ -261,7 +276,8 @@ class MathOps:
         a, axes = self, _axes(axis, self.data.ndim, "var")
         kept = _kept(self.data.shape, axes)
         n = math.prod([self.data.shape[i] for i in axes])
-        centered = self.data - self.data.mean(axis=axes, keepdims=True)
+        x = _float(self.data)                       # ints: float32, as mean (torch refuses)
+        centered = x - x.mean(axis=axes, keepdims=True)
         denom = max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = (centered * centered).sum(axis=axes, keepdims=keepdims) / denom
@@ -292,9 +308,10 @@ class MathOps:
         axis, keepdims = _pick(axis, dim, keepdims, keepdim)
         a, axes = self, _axes(axis, self.data.ndim, "logsumexp")
         # initial=-inf: an empty axis sums to 0, so its logsumexp is -inf (as torch)
-        m = np.max(self.data, axis=axes, keepdims=True, initial=-np.inf)
+        x = _float(self.data)
+        m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
-        e = np.exp(self.data - m)
+        e = np.exp(x - m)
         s = e.sum(axis=axes, keepdims=True)
         with np.errstate(divide="ignore"):
             out = np.log(s) + m
@@ -307,8 +324,8 @@ class MathOps:
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
-        a, ax = self, _axes(axis, self.data.ndim, "softmax")
-        e = np.exp(self.data - self.data.max(axis=ax, keepdims=True, initial=-np.inf))
+        a, ax, x = self, _axes(axis, self.data.ndim, "softmax"), _float(self.data)
+        e = np.exp(x - x.max(axis=ax, keepdims=True, initial=-np.inf))
         s = e / e.sum(axis=ax, keepdims=True)
         def backward(grad):                         # s * (g - sum(g s))
             a._accumulate(s * (grad - (grad * s).sum(axis=ax, keepdims=True)))
@@ -316,8 +333,8 @@ class MathOps:
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
-        a, ax = self, _axes(axis, self.data.ndim, "log_softmax")
-        shifted = self.data - self.data.max(axis=ax, keepdims=True, initial=-np.inf)
+        a, ax, x = self, _axes(axis, self.data.ndim, "log_softmax"), _float(self.data)
+        shifted = x - x.max(axis=ax, keepdims=True, initial=-np.inf)
         e = np.exp(shifted)
         s = e.sum(axis=ax, keepdims=True)
         with np.errstate(divide="ignore"):          # an empty axis sums to 0
@@ -325,64 +342,3 @@ class MathOps:
         def backward(grad):                         # g - softmax * sum(g)
             a._accumulate(grad - (e / s) * grad.sum(axis=ax, keepdims=True))
         return self._make(out, (a,), "log_softmax", backward)
-
-
-# ---- functions of two or three tensors ---------------------------------------------------
-def _tensors(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
-    from .tensor import Tensor
-    if isinstance(a, Tensor):
-        return a, a._coerce(b, op)
-    if isinstance(b, Tensor):
-        return b._coerce(a, op), b
-    return Tensor(a), Tensor(b)
-
-
-def _pair(a: Any, b: Any, op: str, fn: Any, loses: Any) -> Tensor:
-    a, b = _tensors(a, b, op)
-    try:
-        out = fn(a.data, b.data)                    # np.maximum/minimum: nan propagates
-    except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
-    def backward(grad):
-        # PyTorch's rule: each side gets the gradient unless it lost, half of it on a tie;
-        # beside a nan neither side lost, so both get all of it
-        tie = a.data == b.data
-        if a.requires_grad:
-            wa = np.where(tie, 0.5, ~loses(a.data, b.data)).astype(grad.dtype)
-            a._accumulate(unbroadcast(grad * wa, a.data.shape))
-        if b.requires_grad:
-            wb = np.where(tie, 0.5, ~loses(b.data, a.data)).astype(grad.dtype)
-            b._accumulate(unbroadcast(grad * wb, b.data.shape))
-    return a._make(out, (a, b), op, backward)
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max of two tensors (ties split the gradient half and half, as PyTorch;
-    a nan on either side gives nan)."""
-    return _pair(a, b, "maximum", np.maximum, np.less)
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise min of two tensors (ties split the gradient half and half, as PyTorch;
-    a nan on either side gives nan)."""
-    return _pair(a, b, "minimum", np.minimum, np.greater)
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """a where condition is true, else b; the gradient goes to whichever was picked."""
-    from .tensor import Tensor
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
-    if cond.dtype != bool:  # as torch.where: a float "mask" is usually a bug (x > 0 is bool)
-        raise TypeError(f"where: condition must be bool (e.g. x > 0), got dtype {cond.dtype}")
-    a, b = _tensors(a, b, "where")
-    try:
-        out = np.where(cond, a.data, b.data)
-    except ValueError:
-        raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} do not "
-                         "broadcast") from None
-    def backward(grad):
-        if a.requires_grad:
-            a._accumulate(unbroadcast(np.where(cond, grad, 0), a.data.shape))
-        if b.requires_grad:
-            b._accumulate(unbroadcast(np.where(cond, 0, grad), b.data.shape))
-    return a._make(out, (a, b), "where", backward)
