@@ -98,16 +98,25 @@ class Session:
             raise BadRequest(f"the data has a coordinate of size {biggest:.3g}; the network "
                              f"computes in float32, so keep them within "
                              f"{LIMITS['max_abs_feature']:g} (scale the data first)")
-        labels = set(np.unique(y).tolist())
-        if not labels <= {0.0, 1.0}:
+        labels = sorted(set(np.unique(y).tolist()))
+        if not set(labels) <= {0.0, 1.0}:
+            shown = ", ".join(f"{v:g}" for v in labels[:10])
             raise BadRequest(f"the playground classifies two classes, labelled 0 and 1; the "
-                             f"data has labels {sorted(labels)[:10]}")
+                             f"data has labels {shown}")
+        if len(labels) < 2:
+            # One class trains to a meaningless 100% accuracy: say so instead.
+            raise BadRequest(f"every row has label {labels[0]:g}; a classifier needs rows of "
+                             "both classes, 0 and 1")
         try:
             self.X_train, self.X_test, self.y_train, self.y_test = data.train_test_split(
                 X, y, test_size=self.cfg.test_size, seed=self.cfg.seed)
         except data.DataError as e:
             raise BadRequest(f"cannot split the {len(X)} rows into train and test sets: {e} "
                              "(upload more rows or lower the test fraction)") from None
+        if len(np.unique(self.y_train)) < 2:
+            raise BadRequest(f"the {len(self.y_train)} training rows all have label "
+                             f"{self.y_train[0, 0]:g} (the other class went to the test set): "
+                             "upload more rows, lower the test fraction or change the seed")
         self.extent = _extent(X)
 
     def _build_model(self) -> None:
