@@ -319,3 +319,43 @@ def test_logsumexp_and_clip_of_an_int_tensor_match_torch():
     assert clipped.dtype == np.float32
     np.testing.assert_array_equal(clipped.data, theirs.clip(1.5, 2.5).numpy())
     assert ours.clip(0, 2).dtype == np.int64 == theirs.clip(0, 2).numpy().dtype
+
+
+def test_type_promotion_of_mixed_operands_matches_torch():
+    f32, f64 = np.float32, np.float64
+    i64, i32 = np.array([1, 2]), np.array([1, 2], dtype=np.int32)
+    cases = [  # (ours, theirs) pairs of dimensioned arrays and 0-d ones
+        (lambda a, b: a * b, (np.array([1.0, 2.0], f32), np.array(1.5))),   # 0-d f64
+        (lambda a, b: a + b, (np.array(1.5), np.array([1.0, 2.0], f32))),
+        (lambda a, b: a + b, (i64, np.array(1.5))),                          # kind wins
+        (lambda a, b: a + b, (i32, np.array(3))),
+        (lambda a, b: a - b, (np.array([1.0], f64), np.array(2.0, f32))),
+    ]
+    for fn, (x, y) in cases:
+        ours, theirs = fn(Tensor(x), Tensor(y)), fn(torch.from_numpy(x), torch.from_numpy(y))
+        assert ours.dtype == theirs.numpy().dtype, (x.dtype, x.shape, y.dtype, y.shape)
+    mask = torch.tensor([True, False])
+    pairs = [
+        (maximum(Tensor(i64), Tensor([1.5, 1.5])), torch.maximum(torch.tensor(i64),
+                                                                 torch.tensor([1.5, 1.5]))),
+        (minimum(Tensor(i64), 1.5), torch.minimum(torch.tensor(i64), torch.tensor(1.5))),
+        (where(Tensor([True, False]), Tensor(i64), 0.5), torch.where(mask, torch.tensor(i64), 0.5)),
+        (where(Tensor([True, False]), Tensor([1.0, 2.0]), Tensor(np.array(0.5))),
+         torch.where(mask, torch.tensor([1.0, 2.0]), torch.tensor(0.5, dtype=torch.float64))),
+        (cat([Tensor(i64), Tensor([0.5])]), torch.cat([torch.tensor(i64), torch.tensor([0.5])])),
+        (stack([Tensor(i64), Tensor([0.5, 1.0])]),
+         torch.stack([torch.tensor(i64), torch.tensor([0.5, 1.0])])),
+    ]
+    for ours, theirs in pairs:
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_float32_weights_with_a_0d_float64_tensor_keep_float32_grads():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    scale = Tensor(np.float64(0.5), requires_grad=True)   # e.g. Tensor(np.mean(...))
+    out = w * scale
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert w.grad.dtype == np.float32 and scale.grad.dtype == np.float64
+    np.testing.assert_allclose(scale.grad, 3.0)

@@ -17,7 +17,7 @@ from .autograd import _mode
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["ArithOps", "unbroadcast"]
+__all__ = ["ArithOps", "unbroadcast", "result_dtype"]
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -38,15 +38,33 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
+def _category(dt: np.dtype) -> int:
+    return 0 if dt.kind == "b" else 1 if dt.kind in "iu" else 2   # bool < int < float
+
+
+def result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """PyTorch's type promotion, where it differs from numpy's.
+
+    The highest kind (bool < int < float) wins, and only operands of that kind set the size:
+    an int64 array meeting a float32 one gives float32 (numpy: float64). A 0-d operand
+    (one number in a tensor) sets the dtype only if its kind is higher than every
+    dimensioned operand's, so float32 weights times a 0-d float64 tensor stay float32.
+    """
+    dims = [a.dtype for a in arrays if a.ndim]
+    zero = [a.dtype for a in arrays if not a.ndim]
+    def top(dts: list[np.dtype]) -> tuple[int, np.dtype]:
+        c = max(map(_category, dts))
+        return c, np.result_type(*[d for d in dts if _category(d) == c])
+    if not dims or not zero:
+        return top(dims or zero)[1]
+    (cd, dd), (cz, dz) = top(dims), top(zero)
+    return dz if cz > cd else dd
+
+
 def _promote(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PyTorch's rule where it differs from numpy's: an int or bool array meeting a float
-    one takes the float's dtype (numpy would make int64 + float32 a float64)."""
-    fa, fb = A.dtype.kind in "fc", B.dtype.kind in "fc"
-    if fa and not fb:
-        return A, B.astype(A.dtype)
-    if fb and not fa:
-        return A.astype(B.dtype), B
-    return A, B
+    """A and B cast to their `result_dtype`."""
+    dt = result_dtype(A, B)
+    return A.astype(dt, copy=False), B.astype(dt, copy=False)
 
 
 def _transposed(x: np.ndarray) -> bool:

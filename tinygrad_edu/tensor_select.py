@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .tensor_arith import unbroadcast
+from .tensor_arith import _promote, unbroadcast
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -31,7 +31,7 @@ def _tensors(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
 def _pair(a: Any, b: Any, op: str, fn: Any, loses: Any) -> Tensor:
     a, b = _tensors(a, b, op)
     try:
-        out = fn(a.data, b.data)                    # np.maximum/minimum: nan propagates
+        out = fn(*_promote(a.data, b.data))         # np.maximum/minimum: nan propagates
     except ValueError:
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
     def backward(grad):
@@ -67,7 +67,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         raise TypeError(f"where: condition must be bool (e.g. x > 0), got dtype {cond.dtype}")
     a, b = _tensors(a, b, "where")
     try:
-        out = np.where(cond, a.data, b.data)
+        out = np.where(cond, *_promote(a.data, b.data))
     except ValueError:
         raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} do not "
                          "broadcast") from None

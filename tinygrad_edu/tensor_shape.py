@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .tensor_arith import unbroadcast
+from .tensor_arith import result_dtype, unbroadcast
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -198,7 +198,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None
     ts = _as_tensors(tensors, "concatenate")
     axis = axis if dim is None else dim
     try:
-        out = np.concatenate([t.data for t in ts], axis=axis)
+        out = np.concatenate([t.data for t in ts], axis=axis,
+                             dtype=result_dtype(*[t.data for t in ts]))
     except (ValueError, IndexError):  # numpy's AxisError is both
         raise ValueError(f"concatenate: shapes {[t.shape for t in ts]} do not fit together "
                          f"along axis {axis}") from None
@@ -221,7 +222,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
     if len({t.shape for t in ts}) > 1:
         raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
     ax = _dim(axis if dim is None else dim, ts[0].ndim + 1, "stack")
-    out = np.stack([t.data for t in ts], axis=ax)
+    out = np.stack([t.data for t in ts], axis=ax, dtype=result_dtype(*[t.data for t in ts]))
     def backward(grad):
         for i, t in enumerate(ts):
             if t.requires_grad:
