@@ -280,3 +280,66 @@ def test_load_state_dict_refuses_what_is_not_a_dict_of_numbers():
     with pytest.raises(RuntimeError, match="'b' holds str, not numbers"):
         n.load_state_dict(bad)
     assert n.b.data == 0.0  # nothing was copied
+
+
+# ---- PyTorch parity of registration, state_dict keys, apply ---------------------------------
+def test_reassigning_a_parameter_keeps_its_place_in_the_order():
+    net = Net()
+    net.scale = Value(5.0)       # PyTorch keeps the key where it was; it moved to the end
+    net.first = Affine(2, 1.0)
+    assert list(net.state_dict()) == NAMES
+    assert [n for n, _ in net.named_parameters()] == NAMES
+
+
+def test_state_dict_lists_a_shared_module_under_each_name_as_pytorch():
+    net = Net()
+    net.again = net.first        # the same layer under a second name
+    keys = list(net.state_dict())
+    assert keys == NAMES + ["again.w.0", "again.w.1", "again.b"]
+    assert len(net.parameters()) == len(NAMES)  # named_parameters still lists each once
+    sd = net.state_dict()
+    sd["again.b"] = np.array(3.0)
+    assert net.load_state_dict(sd) == ([], [])
+    assert net.first.b.data == 3.0  # one parameter, both keys
+
+
+def test_a_module_containing_itself_is_a_clear_state_dict_error():
+    net = Net()
+    net.first.loop = net
+    with pytest.raises(ValueError, match="'first.loop' is a module that contains itself"):
+        net.state_dict()
+
+
+def test_register_parameter_and_add_module_check_what_they_register():
+    net = Net()
+    with pytest.raises(TypeError, match="cannot assign 'int' object to parameter 'x'"):
+        net.register_parameter("x", 3)
+    with pytest.raises(TypeError, match="float is not a Module subclass"):
+        net.add_module("y", 1.0)
+    with pytest.raises(KeyError, match=r"contain \"\.\".*a\.b"):
+        net.add_module("a.b", Affine(1))
+    with pytest.raises(KeyError, match="empty"):
+        net.register_parameter("", Value(1.0))
+    with pytest.raises(TypeError, match="should be a string"):
+        net.add_module(1, Affine(1))
+    assert not hasattr(net, "x") and not hasattr(net, "y")
+    net.register_parameter("extra", Value(1.0))
+    net.add_module("side", Affine(1))
+    assert list(net.state_dict())[-2:] == ["side.w.0", "side.b"]
+
+
+def test_apply_visits_submodules_first_then_the_module():
+    net = Net()
+    net.twice = net.first
+    seen = []
+    assert net.apply(lambda m: seen.append(m)) is net
+    # PyTorch's order: each child's subtree, then the module itself; a child listed under
+    # two names of the same parent once
+    assert seen == [net.first, net.heads[0], net.heads[1], net]
+
+
+def test_requires_grad_false_cannot_freeze_values():
+    with pytest.raises(TypeError, match="leave them out of the optimizer"):
+        Net().requires_grad_(False)
+    net = Net()
+    assert net.requires_grad_() is net  # turning it on is a no-op for Values

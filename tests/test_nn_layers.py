@@ -340,3 +340,43 @@ def test_training_an_mlp_matches_torch_step_for_step():
         topt.step()
     for k, v in theirs.state_dict().items():
         np.testing.assert_allclose(ours.state_dict()[k], v.numpy(), rtol=0, atol=1e-10)
+
+
+# ---- Module methods with Tensor layers, against torch.nn -------------------------------------
+def test_requires_grad_freezes_tensor_parameters():
+    model = nn.MLP(2, [3], 1, seed=0)
+    first = model[0]
+    assert first.requires_grad_(False) is first
+    before = first.weight.data.copy()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    model(Tensor(np.ones((4, 2)))).sum().backward()
+    opt.step()
+    assert first.weight.grad is None and np.array_equal(first.weight.data, before)
+    assert model[2].weight.grad is not None
+    first.requires_grad_()
+    assert first.weight.requires_grad and first.bias.requires_grad
+
+
+def test_apply_and_state_dict_keys_match_torch_with_a_shared_layer():
+    torch = pytest.importorskip("torch")
+    shared = nn.Linear(2, 2, seed=0)
+    ours = nn.Sequential(shared, nn.ReLU(), shared)
+    tshared = torch.nn.Linear(2, 2)
+    theirs = torch.nn.Sequential(tshared, torch.nn.ReLU(), tshared)
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # "2.weight" was missing
+    for key, value in ours.state_dict().items():
+        theirs.state_dict()[key].copy_(torch.from_numpy(value))
+    back = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2))
+    back.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.ones((1, 2), dtype=np.float32)
+    np.testing.assert_allclose(back(Tensor(x)).data, ours(Tensor(x)).data)
+    seen, tseen = [], []
+    ours.apply(lambda m: seen.append(type(m).__name__))
+    theirs.apply(lambda m: tseen.append(type(m).__name__))
+    assert seen == tseen
+
+
+def test_apply_initialises_every_linear_layer():
+    model = nn.MLP(3, [4, 4], 2, seed=0)
+    model.apply(lambda m: init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)
+    assert all(not m.bias.data.any() for m in model if isinstance(m, nn.Linear))

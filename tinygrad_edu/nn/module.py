@@ -90,14 +90,17 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() call: "
                                  f"call super().__init__() first in {type(self).__name__}")
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
-        if _is_param(value):
+        is_param, is_module = _is_param(value), isinstance(value, Module)
+        is_list = not (is_param or is_module) and _is_list_of_parts(value)
+        # Assigning to a name already registered keeps its place in the order (a dict
+        # keeps a key's position), so reassigning a layer does not reorder state_dict().
+        if not (is_param or is_list):
+            self._parameters.pop(name, None)
+        if not (is_module or is_list):
+            self._modules.pop(name, None)
+        if is_param or is_list:  # a list is indexed both ways; _expand sorts the items out
             self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
-        elif _is_list_of_parts(value):  # indexed both ways; _expand sorts the items out
-            self._parameters[name] = value
+        if is_module or is_list:
             self._modules[name] = value
         # The attribute also lives in __dict__, so reading it is a plain (fast) lookup;
         # the two dicts above are an ordered index of names.
@@ -108,12 +111,29 @@ class Module:
         self._modules.pop(name, None)
         object.__delattr__(self, name)
 
+    def _check_name(self, name: Any, what: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
+        if name == "" or "." in name:
+            raise KeyError(f"{what} name can't be empty or contain \".\" (the dots join "
+                           f"the names in state_dict keys), got: {name!r}")
+
     def register_parameter(self, name: str, param: Any) -> None:
-        """Same as ``setattr(self, name, param)``, as in PyTorch."""
+        """Same as ``setattr(self, name, param)``, as in PyTorch; `param` must be a
+        Parameter, a Value (or a list of them), or None."""
+        self._check_name(name, "parameter")
+        if not (param is None or _is_param(param) or
+                (isinstance(param, (list, tuple)) and all(_is_param(p) for p in param))):
+            raise TypeError(f"cannot assign {type(param).__name__!r} object to parameter "
+                            f"{name!r} (nn.Parameter, Value or None required)")
         setattr(self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Same as ``setattr(self, name, module)``, as in PyTorch."""
+        """Same as ``setattr(self, name, module)``, as in PyTorch; `module` must be a
+        Module or None."""
+        self._check_name(name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         setattr(self, name, module)
 
     # ---- calling -------------------------------------------------------------------
@@ -125,6 +145,8 @@ class Module:
 
     # ---- traversal -----------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, submodule) for each direct submodule. Differs from PyTorch, which lists a
+        module held under two names once: here each name is listed, as Sequential runs it."""
         for name, entry in self._modules.items():
             yield from _expand(name, entry, _is_module)
 
@@ -196,16 +218,63 @@ class Module:
         use ``no_grad()`` for that)."""
         return self.train(False)
 
+    def apply(self, fn: Any) -> Module:
+        """Call ``fn(module)`` on every submodule, then on this module, as PyTorch; returns
+        the module. The usual use is initialisation::
+
+            def init_weights(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.xavier_uniform_(m.weight)
+            model.apply(init_weights)
+        """
+        done: set[int] = set()
+        for module in self.children():
+            if id(module) not in done:  # a layer listed twice is visited once, as there
+                done.add(id(module))
+                module.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient tracking of every Tensor parameter on or off (off freezes them:
+        backward leaves their grad None and optimizers skip them); returns the module.
+        A Value always tracks its gradient, so a scalar model cannot be frozen this way:
+        leave its parameters out of the optimizer instead."""
+        params = self.parameters()
+        if not requires_grad and any(isinstance(p, Value) for p in params):
+            raise TypeError(f"{type(self).__name__}.requires_grad_(False): Value parameters "
+                            "always track gradients; to freeze them, leave them out of the "
+                            "optimizer")
+        for p in params:
+            if not isinstance(p, Value):
+                p.requires_grad_(requires_grad)
+        return self
+
     # ---- saving and loading --------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Name -> a copy of each parameter as a numpy array (a Value becomes a 0-d array)."""
-        out: dict[str, np.ndarray] = {}
-        for mod_name, module in self.named_modules():
+        """Name -> a copy of each parameter as a numpy array (a Value becomes a 0-d array),
+        with PyTorch's keys and order (a shared layer under each of its names)."""
+        return {key: _to_array(p) for key, p in self._state_items()}
+
+    def _state_items(self) -> Iterator[tuple[str, Any]]:
+        """(key, parameter) under every name that reaches it, in PyTorch's state_dict order:
+        a module's own parameters, then each submodule's. Unlike named_parameters(), a
+        layer held under two names appears under both, as in PyTorch, so a state_dict of
+        either library loads into the other."""
+        stack: list[tuple[str, Module, tuple[int, ...]]] = [("", self, ())]
+        while stack:  # iterative, so deep models need no recursion
+            prefix, module, above = stack.pop()
             for name, entry in module._parameters.items():
                 for pname, p in _expand(name, entry, _is_param):
-                    key = f"{mod_name}.{pname}" if mod_name else pname
-                    out[key] = _to_array(p)
-        return out
+                    yield prefix + pname, p
+            above = (*above, id(module))
+            kids = []
+            for name, child in module.named_children():
+                if id(child) in above:
+                    raise ValueError(f"state_dict: {prefix + name!r} is a module that "
+                                     "contains itself, so its keys would never end")
+                kids.append((f"{prefix}{name}.", child, above))
+            stack.extend(reversed(kids))
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> _IncompatibleKeys:
         """Copy arrays into the parameters with the same names, in place.
@@ -217,11 +286,7 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of name -> array (as state_dict() "
                             f"returns), got {type(state_dict).__name__}")
-        own: dict[str, Any] = {}
-        for mod_name, module in self.named_modules():
-            for name, entry in module._parameters.items():
-                for pname, p in _expand(name, entry, _is_param):
-                    own[f"{mod_name}.{pname}" if mod_name else pname] = p
+        own = dict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
