@@ -403,6 +403,14 @@ def test_random_factories_refuse_integer_dtypes_instead_of_returning_zeros():
      "where: condition must be bool"),
     (lambda: [Value(1.0)] + Tensor([1.0]), TypeError, "got Value objects"),
     (lambda: Tensor([Value(1.0), Value(2.0)]), TypeError, "engines do not mix"),
+    (lambda: Tensor(np.zeros((0, 3))).max(axis=0), ValueError,
+     r"max: cannot reduce over axis 0 of size 0 \(tensor of shape \(0, 3\)\)"),
+    (lambda: Tensor([]).argmax(), ValueError, r"argmax: no max of an empty axis"),
+    (lambda: Tensor([[1.0]]).argmin(5), ValueError, "argmin: axis 5 is out of range"),
+    (lambda: Tensor([[1.0]]).argmax((0, 1)), TypeError, "argmax: axis must be an int or None"),
+    (lambda: Tensor([[1.0, 2.0]]).size(2), IndexError, r"size: dim 2 .* shape \(1, 2\)"),
+    (lambda: Tensor(np.ones((2, 3)))[[[0, 1], [1, 0]]], IndexError, "list of lists is ambiguous"),
+    (lambda: [1, 2][Tensor(1.0)], TypeError, "only integer tensors of a single element"),
 ])
 def test_bad_arguments_get_errors_in_the_users_terms(call, error, message):
     with pytest.raises(error, match=message):

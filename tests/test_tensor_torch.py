@@ -359,3 +359,25 @@ def test_float32_weights_with_a_0d_float64_tensor_keep_float32_grads():
     out.sum().backward()
     assert w.grad.dtype == np.float32 and scale.grad.dtype == np.float64
     np.testing.assert_allclose(scale.grad, 3.0)
+
+
+def test_reductions_indexing_and_squeeze_at_the_edges_match_torch():
+    empty_rows = arr(0, 3)
+    compare(lambda x: x.max(axis=1), lambda x: x.amax(1), empty_rows)   # 0 rows of 3: fine
+    compare(lambda x: x.min(axis=(1,)), lambda x: x.amin((1,)), empty_rows)
+    compare(lambda x: x.squeeze((0, 2)), lambda x: x.squeeze((0, 2)), arr(1, 3, 1))
+    compare(lambda x: x.squeeze((0, 1)), lambda x: x.squeeze((0, 1)), arr(1, 3, 1))
+    compare(lambda x: x[[]], lambda x: x[[]], arr(3, 2))              # an empty int index
+    a = arr(3, 4)
+    for axis in (None, 0, -1):
+        for keep in (False, True):
+            ours = Tensor(a).argmax(axis, keepdims=keep)
+            theirs = torch.tensor(a).argmax(axis, keepdim=keep)
+            assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
+    names = ["cat", "dog", "bird"]
+    assert names[Tensor([0.1, 0.7, 0.2]).argmax()] == names[torch.tensor([0.1, 0.7, 0.2]).argmax()]
+    assert list(range(Tensor(3))) == list(range(torch.tensor(3)))
+    x = Tensor([1.0, 2.0])
+    assert (x == None) is (torch.tensor([1.0]) == None) is False  # noqa: E711
+    assert x in [None, x]

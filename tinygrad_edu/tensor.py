@@ -131,7 +131,11 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         return self.data.size
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        if dim is None:
+            return self.data.shape
+        if not -self.data.ndim <= dim < self.data.ndim:
+            raise IndexError(f"size: dim {dim} is out of range for a tensor of shape {self.shape}")
+        return self.data.shape[dim]
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -188,6 +192,13 @@ class Tensor(ArithOps, MathOps, ShapeOps):
             raise ValueError(f"item: only one-element tensors can become a Python number; "
                              f"this one has shape {self.shape}")
         return self.data.item()
+
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index: ``names[logits.argmax()]``, as PyTorch."""
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be used as an index; "
+                            f"this one has dtype {self.dtype} and shape {self.shape}")
+        return int(self.data.item())
 
     def __float__(self) -> float:
         return float(self.item())

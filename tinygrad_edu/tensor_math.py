@@ -196,9 +196,13 @@ class MathOps:
         return self._compare(other, "ge", np.greater_equal)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented                   # x == None is False, as in PyTorch
         return self._compare(other, "eq", np.equal)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented
         return self._compare(other, "ne", np.not_equal)
 
     # ---- dtype casts (differentiable between float dtypes: the gradient is cast back) -----
@@ -244,8 +248,10 @@ class MathOps:
 
     def _extreme(self, axis: Axis, keepdims: bool, op: str, fn: Any) -> Tensor:
         a, axes = self, _axes(axis, self.data.ndim, op)
-        if self.data.size == 0:
-            raise ValueError(f"{op}: cannot reduce an empty tensor of shape {self.shape}")
+        empty = [i for i in axes if self.data.shape[i] == 0]
+        if empty:  # an empty row has no largest element (other axes may be empty, as torch)
+            raise ValueError(f"{op}: cannot reduce over axis {empty[0]} of size 0 "
+                             f"(tensor of shape {self.shape})")
         m = fn(self.data, axis=axes, keepdims=True)
         kept = m.shape
         def backward(grad):
@@ -288,13 +294,23 @@ class MathOps:
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> Tensor:
-        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-        return self._wrap(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)))
+        return self._arg(*_pick(axis, dim, keepdims, keepdim), "argmax", np.argmax)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> Tensor:
-        axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-        return self._wrap(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)))
+        return self._arg(*_pick(axis, dim, keepdims, keepdim), "argmin", np.argmin)
+
+    def _arg(self, axis: int | None, keepdims: bool, op: str, fn: Any) -> Tensor:
+        """The int64 index of the largest/smallest element (flat if axis is None)."""
+        if axis is not None and (not isinstance(axis, (int, np.integer)) or isinstance(axis, bool)):
+            raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
+        axes = _axes(axis, self.data.ndim, op)
+        if any(self.data.shape[i] == 0 for i in axes):
+            raise ValueError(f"{op}: no {op[3:]} of an empty axis (tensor of shape {self.shape})")
+        if self.data.ndim == 0:
+            return self._wrap(np.array(0))
+        out = fn(self.data, axis=None if axis is None else axes[0], keepdims=keepdims)
+        return self._wrap(np.asarray(out, dtype=np.int64))
 
     def any(self) -> bool:
         return bool(self.data.any())

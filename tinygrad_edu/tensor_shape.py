@@ -110,15 +110,16 @@ class ShapeOps:
             a._accumulate(unbroadcast(grad, a.data.shape))
         return self._make(out, (a,), "expand", backward)
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
-        """Remove size-1 dims (all of them, or just `dim` if it has size 1, as PyTorch)."""
+    def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
+        """Remove size-1 dims: all of them, or those of `dim` (an int or a tuple) that have
+        size 1; a listed dim of another size stays, as in PyTorch."""
         if dim is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
-            d = _dim(dim, max(self.ndim, 1), "squeeze") if self.ndim else 0
-            if self.ndim == 0 or self.shape[d] != 1:
+            drop = {_dim(d, max(self.ndim, 1), "squeeze") for d in _shape_args((dim,))}
+            shape = tuple(n for i, n in enumerate(self.shape) if not (i in drop and n == 1))
+            if shape == self.shape:
                 return self
-            shape = self.shape[:d] + self.shape[d + 1:]
         return self.reshape(shape)
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -179,7 +180,12 @@ def _index(index: Any) -> Any:
         return tuple(i.data if isinstance(i, Tensor) else
                      np.asarray(i) if isinstance(i, list) else i for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        if any(isinstance(i, (list, tuple, Tensor, np.ndarray)) for i in index):
+            # torch reads x[[rows, cols]] as x[rows, cols]; numpy as one 2-D index array
+            raise IndexError("index: a list of lists is ambiguous (PyTorch reads x[[r, c]] as "
+                             "x[r, c], numpy as one 2-D index): write x[r, c], or "
+                             "x[Tensor(...)] for a 2-D index")
+        return np.asarray(index, dtype=np.intp) if not index else np.asarray(index)
     return index
 
 
