@@ -143,6 +143,23 @@ def test_init_in_place_seeded_and_checked():
         init.kaiming_normal_(w, mode="fan_avg")
 
 
+def test_init_refuses_integer_tensors_and_bad_ranges_and_skips_empty_ones():
+    ints = Tensor(np.zeros((2, 3), dtype=np.int64))
+    for fn in (init.kaiming_uniform_, init.xavier_normal_, init.uniform_, init.normal_):
+        with pytest.raises(TypeError, match=rf"{fn.__name__}: .*floating-point.*int64"):
+            fn(ints)  # it kept the integer parts: all zeros
+    init.constant_(ints, 2)  # a constant is fine in any dtype, as in PyTorch
+    assert (ints.data == 2).all()
+    w = nn.Parameter(np.zeros(3))
+    with pytest.raises(ValueError, match=r"a=1.*> b=0"):
+        init.uniform_(w, 1.0, 0.0)
+    with pytest.raises(ValueError, match="std >= 0.0, but found std -1"):
+        init.normal_(w, std=-1.0)
+    for fn in (init.kaiming_uniform_, init.kaiming_normal_, init.xavier_uniform_):
+        with pytest.warns(UserWarning, match="zero-element"):  # was ZeroDivisionError
+            assert fn(nn.Parameter(np.zeros((3, 0)))).shape == (3, 0)
+
+
 # ---- activations and dropout -------------------------------------------------------------------
 def test_activation_modules_are_the_tensor_methods():
     x = Tensor(np.linspace(-2, 2, 12).reshape(3, 4))

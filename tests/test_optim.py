@@ -384,6 +384,21 @@ def test_clip_grad_norm_on_values_and_nonfinite():
     assert clip_grad_norm_([Tensor(np.zeros(2), requires_grad=True)], 1.0).item() == 0.0
 
 
+def test_clip_grad_norm_of_nonfinite_grads_matches_torch_without_numpy_warnings(recwarn):
+    torch = pytest.importorskip("torch")
+    cases = [np.array([np.inf, 1.0, 1.0]), np.array([np.nan, 1.0, 1.0]),
+             np.array([1e30, 1e30, 1.0], dtype=np.float32)]  # the float32 norm overflows
+    for g in cases:
+        p = Tensor(np.zeros(3, dtype=g.dtype), requires_grad=True)
+        q = torch.zeros(3, dtype=torch.from_numpy(g).dtype, requires_grad=True)
+        p.grad, q.grad = g.copy(), torch.from_numpy(g.copy())
+        total = clip_grad_norm_([p], 1.0)
+        expected = torch.nn.utils.clip_grad_norm_([q], 1.0)
+        np.testing.assert_array_equal(total.item(), expected.item())
+        np.testing.assert_array_equal(p.grad, q.grad.numpy())
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_clip_grad_value():
     p = Tensor(np.zeros(3), requires_grad=True)
     p.grad = np.array([-5.0, 0.5, 5.0])

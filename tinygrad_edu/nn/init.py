@@ -8,6 +8,7 @@ layer. Kaiming (He) init keeps their variance steady through ReLU layers, Xavier
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,25 @@ def _array(tensor: Any) -> np.ndarray:
     return data
 
 
+def _float_array(tensor: Any, fn: str) -> np.ndarray:
+    """The array to fill with random numbers: an integer array would silently keep
+    only the integer parts (mostly zeros), so it is refused, as PyTorch does."""
+    data = _array(tensor)
+    if data.dtype.kind != "f":
+        raise TypeError(f"{fn}: can only fill a floating-point tensor with random numbers, "
+                        f"got dtype {data.dtype}")
+    return data
+
+
+def _empty(data: np.ndarray) -> bool:
+    """True (with PyTorch's warning) for a tensor with no elements: nothing to fill, and
+    its fans could be 0."""
+    if data.size == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        return True
+    return False
+
+
 def _fans(data: np.ndarray) -> tuple[int, int]:
     """fan_in = inputs per output unit, fan_out = outputs per input unit (weight (out, in))."""
     if data.ndim < 2:
@@ -67,14 +87,18 @@ def _fan(data: np.ndarray, mode: str) -> int:
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, generator: Seed = None) -> Any:
     """Fill with samples from U(a, b)."""
-    data = _array(tensor)
+    data = _float_array(tensor, "uniform_")
+    if not a <= b:
+        raise ValueError(f"uniform_: expects a range [a, b) with a <= b, but got a={a} > b={b}")
     data[...] = rng(generator).uniform(a, b, size=data.shape)
     return tensor
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: Seed = None) -> Any:
     """Fill with samples from N(mean, std^2)."""
-    data = _array(tensor)
+    data = _float_array(tensor, "normal_")
+    if not std >= 0:
+        raise ValueError(f"normal_: expects std >= 0.0, but found std {std}")
     data[...] = rng(generator).normal(mean, std, size=data.shape)
     return tensor
 
@@ -101,7 +125,9 @@ def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
 
     ``nn.Linear`` uses a = sqrt(5), which makes bound = 1 / sqrt(fan_in).
     """
-    data = _array(tensor)
+    data = _float_array(tensor, "kaiming_uniform_")
+    if _empty(data):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(data, mode))
     return uniform_(tensor, -math.sqrt(3.0) * std, math.sqrt(3.0) * std, generator)
 
@@ -109,19 +135,27 @@ def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
 def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator: Seed = None) -> Any:
     """N(0, std^2) with std = gain / sqrt(fan): He et al. 2015."""
-    data = _array(tensor)
+    data = _float_array(tensor, "kaiming_normal_")
+    if _empty(data):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(data, mode))
     return normal_(tensor, 0.0, std, generator)
 
 
 def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: Seed = None) -> Any:
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)): Glorot & Bengio 2010."""
-    fan_in, fan_out = _fans(_array(tensor))
+    data = _float_array(tensor, "xavier_uniform_")
+    fan_in, fan_out = _fans(data)
+    if _empty(data):
+        return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor: Any, gain: float = 1.0, generator: Seed = None) -> Any:
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)): Glorot & Bengio 2010."""
-    fan_in, fan_out = _fans(_array(tensor))
+    data = _float_array(tensor, "xavier_normal_")
+    fan_in, fan_out = _fans(data)
+    if _empty(data):
+        return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)

@@ -36,11 +36,15 @@ def clip_grad_norm_(parameters: Iterable[Any] | Any, max_norm: float, norm_type:
         return Tensor(np.float32(0.0))
     arrays = [np.asarray(p.grad, dtype=np.float64 if not isinstance(p.grad, np.ndarray)
                          else p.grad.dtype).reshape(-1) for p in params]
-    if math.isinf(norm_type):
-        total = max(float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays)
-    else:
-        norms = np.array([np.linalg.norm(a, ord=norm_type) if a.size else 0.0 for a in arrays])
-        total = float(np.linalg.norm(norms, ord=norm_type))
+    # A norm may overflow to inf and an inf gradient scales to nan, both as in PyTorch; the
+    # numbers say so, numpy's warnings would only point into this file.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isinf(norm_type):
+            total = max(float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays)
+        else:
+            norms = np.array([np.linalg.norm(a, ord=norm_type) if a.size else 0.0
+                              for a in arrays])
+            total = float(np.linalg.norm(norms, ord=norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is {total}, so they cannot be clipped; set "
@@ -48,8 +52,10 @@ def clip_grad_norm_(parameters: Iterable[Any] | Any, max_norm: float, norm_type:
     # PyTorch multiplies by the clamped coefficient even when it is 1 (a no-op in floats).
     # A new array, not `*=`: the engine may hand one gradient array to two leaves.
     coef = min(max_norm / (total + 1e-6), 1.0)
-    for p in params:
-        p.grad = p.grad * (p.grad.dtype.type(coef) if isinstance(p.grad, np.ndarray) else coef)
+    with np.errstate(invalid="ignore"):
+        for p in params:
+            p.grad = p.grad * (p.grad.dtype.type(coef) if isinstance(p.grad, np.ndarray)
+                               else coef)
     dtype = arrays[0].dtype
     return Tensor(np.asarray(total, dtype=dtype))
 
