@@ -312,3 +312,59 @@ def test_function_errors():
         Mul.apply(Value(1.0), Tensor([1.0]))
     with pytest.raises(NotImplementedError, match="forward"):
         Function.apply(Tensor([1.0]))
+
+
+def _returning(grad_fn, out_fn=lambda a: a * 2):
+    class Op(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return out_fn(a)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad_fn(grad)
+
+    return Op
+
+
+def test_a_gradient_smaller_than_its_input_is_an_error_as_in_pytorch():
+    # np.broadcast_to spread these over the input: a silently wrong gradient
+    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Op.backward: the gradient for input 0 has shape "
+                                           r"\(1, 2\).*\(3, 2\).*np\.broadcast_to"):
+        _returning(lambda g: g[:1]).apply(x).sum().backward()
+    with pytest.raises(RuntimeError, match=r"shape \(\).*\(3, 2\)"):
+        _returning(lambda g: g.sum()).apply(x).sum().backward()
+    # a reducing forward spreads its gradient itself, as in PyTorch
+    summed = _returning(lambda g: np.broadcast_to(g, (3, 2)), lambda a: a.sum())
+    summed.apply(x).backward()
+    np.testing.assert_array_equal(x.grad, np.ones((3, 2)))
+    torch = pytest.importorskip("torch")
+
+    class TorchOp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad[:1]
+
+    with pytest.raises(RuntimeError, match="invalid gradient"):
+        TorchOp.apply(torch.ones(3, 2, requires_grad=True)).sum().backward()
+
+
+def test_non_numeric_results_name_the_op(recwarn):
+    x = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(TypeError, match=r"Op.backward: the gradient for input 0 must be real "
+                                        r"numbers.*complex128"):  # was cast, dropping 1j
+        _returning(lambda g: g * (1 + 1j)).apply(x).sum().backward()
+    with pytest.raises(TypeError, match=r"Op.backward: .* got str"):  # was numpy's ValueError
+        _returning(lambda g: "x").apply(x).sum().backward()
+    with pytest.raises(TypeError, match=r"Op.forward: the output must be real numbers.*str"):
+        _returning(lambda g: g, lambda a: "out").apply(x)
+    op = custom_op(lambda v: v * (1 + 0j), lambda v: v)
+    with pytest.raises(TypeError, match=r"custom op 'custom_op': f must return real numbers.*"
+                                        r"complex"):
+        op(Tensor(np.ones(2)))
+    assert not [w for w in recwarn if issubclass(w.category, np.exceptions.ComplexWarning)]

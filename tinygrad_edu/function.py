@@ -107,6 +107,9 @@ class CustomOp:
     def _array(self, fn: ArrayFn, x: np.ndarray, which: str) -> np.ndarray:
         raw = self._call(fn, x, which)
         out = np.asarray(raw)
+        if out.dtype.kind not in "biuf":  # complex would lose its imaginary part below
+            raise TypeError(f"custom op {self.name!r}: {which} must return real numbers, got "
+                            f"{type(raw).__name__} of dtype {out.dtype}")
         if out.shape != x.shape:
             if type(raw) not in (int, float):  # only a plain constant (d/dx of 2x is 2) spreads
                 raise ValueError(f"custom op {self.name!r}: {which} must be elementwise, but it "
@@ -164,6 +167,7 @@ class Function:
 
     Inputs may be Values or Tensors (not both), or constants (their gradient is ignored).
     A Tensor input's gradient may keep the broadcast output's shape: it is summed back.
+    A gradient smaller than its input is an error, as in PyTorch.
     """
 
     @staticmethod
@@ -206,7 +210,7 @@ class Function:
                         a.grad += _number(g, name)
             return Value._make(_number(out, name, "forward"), parents, name, backward)
 
-        out = np.asarray(out)
+        out = _numeric(out, f"{name}.forward", "the output")
         floats = [t.data.dtype for t in tensors if t.data.dtype.kind == "f"]
         if floats and out.dtype.kind == "f" and out.dtype != floats[0]:
             out = out.astype(floats[0])  # keep the inputs' precision, as built-in ops do
@@ -226,17 +230,33 @@ def _number(x: Any, name: str, where: str = "backward") -> float:
 
 
 def _shaped(g: Any, shape: tuple[int, ...], name: str, i: int) -> np.ndarray:
-    """A gradient brought to its input's shape: broadcast axes summed, constants spread."""
-    g = np.asarray(g)
+    """A gradient brought to its input's shape: axes the input was broadcast along are
+    summed back. As in PyTorch, a gradient SMALLER than its input is an error, not spread
+    over it: ``g[:1]`` for a (3, 2) input is almost always a slip in `backward`."""
+    g = _numeric(g, f"{name}.backward", f"the gradient for input {i}")
     if g.shape == shape:
         return g
     try:
-        if g.ndim >= len(shape):
-            g2 = unbroadcast(g, shape)
-            if g2.shape == shape:
-                return g2
-        return np.broadcast_to(g, shape)
+        both = np.broadcast_shapes(shape, g.shape)
     except ValueError:
-        pass
+        both = None
+    if both == g.shape:  # the input was broadcast up to the gradient's shape
+        return unbroadcast(g, shape)
+    hint = ""
+    if both == shape:
+        hint = (" (if forward reduced the input, spread the gradient back yourself: "
+                "np.broadcast_to(grad, a.shape))")
     raise RuntimeError(f"{name}.backward: the gradient for input {i} has shape {g.shape}, "
-                       f"which does not fit the input's shape {shape}")
+                       f"which does not fit the input's shape {shape}{hint}")
+
+
+def _numeric(x: Any, who: str, what: str) -> np.ndarray:
+    """`x` as a real-number array, or a TypeError saying whose result it was."""
+    try:
+        arr = np.asarray(x)
+    except Exception:  # e.g. a ragged list
+        arr = np.asarray(None)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: {what} must be real numbers, got {type(x).__name__} of "
+                        f"dtype {arr.dtype}")
+    return arr
