@@ -96,3 +96,28 @@ def test_names_and_errors():
         activation_from_sympy(lambda x: x * sympy.Symbol("a"))
     with pytest.raises(TypeError, match="expected a function"):
         activation_from_sympy("x**2")
+
+
+def test_kinks_get_pytorchs_slopes_and_bad_formulas_fail_when_made():
+    torch = pytest.importorskip("torch")
+    x = np.array([-1.0, 0.0, 1.0])
+    for formula, reference in [(lambda s: sympy.Max(0, s), torch.relu),
+                               (lambda s: s * sympy.Heaviside(s), torch.relu),
+                               (sympy.sign, torch.sign), (sympy.Abs, torch.abs)]:
+        t = Tensor(x, requires_grad=True)
+        activation_from_sympy(formula)(t).sum().backward()  # DiracDelta was a NameError here
+        tt = torch.tensor(x, requires_grad=True)
+        reference(tt).sum().backward()
+        np.testing.assert_array_equal(t.grad, tt.grad.numpy())  # relu'(0) was 0.5
+    with pytest.raises(ValueError, match=r"cannot differentiate floor\(x\).*custom_op"):
+        activation_from_sympy(sympy.floor)  # was SymPy's printer error
+    with pytest.raises(TypeError, match="one expression in x.*Matrix"):
+        activation_from_sympy(lambda s: sympy.Matrix([s, s ** 2]))  # was accepted
+    with pytest.raises(TypeError, match="one expression in x"):
+        activation_from_sympy(lambda s: s > 0)
+    with pytest.raises(TypeError, match="one expression in x"):
+        activation_from_sympy(lambda s: [s, s])
+    with pytest.raises(ValueError, match="complex"):
+        activation_from_sympy(lambda s: sympy.I * s)
+    with pytest.raises(ValueError, match="a symbol of your own named x is a different symbol"):
+        activation_from_sympy(lambda s: s * sympy.Symbol("x"))
