@@ -503,3 +503,23 @@ def test_int_tensors_through_float_functions_torch_refuses_give_float32():
     assert Tensor([1, 2]).mean().dtype == Tensor([1, 2]).var().dtype == np.float32
     assert (Tensor([1.0, 2.0]) > 1.5).mean().item() == 0.5
     assert x.relu().dtype == x.abs().dtype == np.int64       # exact on ints, as in torch
+
+
+def test_changing_an_input_in_place_after_an_op_is_caught_by_backward():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0])
+    y = x * c
+    c += 10                                 # y's backward would read the new c
+    with pytest.raises(RuntimeError, match=r"mul backward: its input of shape \(2,\) was "
+                                           "changed in place"):
+        y.sum().backward()
+    z = x * c                               # made after the change: fine
+    c2, idx = Tensor([1.0, 1.0]), Tensor([0, 1])
+    w = (x * c2)[idx]
+    idx[0] = 7                              # the recorded index is a copy: still [0, 1]
+    (z.sum() + w.sum()).backward()
+    np.testing.assert_array_equal(x.grad, [14.0, 15.0])
+    with pytest.raises(RuntimeError, match="changed in place"):
+        v = x * c2
+        c2[0] = 5.0
+        v.sum().backward()

@@ -130,6 +130,7 @@ def backward(
     seed: Any,
     reset: Callable[[Any], None] | None = None,
     after: Callable[[Any], None] | None = None,
+    before: Callable[[Any], None] | None = None,
 ) -> list[Any]:
     """Backpropagate from `root`, whose gradient is seeded with `seed` (1 for a scalar loss).
 
@@ -139,7 +140,8 @@ def backward(
     - leaf grads accumulate across calls until the user zeroes them.
     `after(node)`, if given, runs after each closure to validate the gradients it just
     produced (Tensor compares shapes; anomaly mode looks for nan), so an error names the
-    op that made the bad gradient. Returns the topological order it used.
+    op that made the bad gradient; `before(node)`, if given, runs before it (Tensor checks
+    that no input was changed in place since the op ran). Returns the topological order.
     """
     order = topological_order(root)
     if reset is not None:
@@ -150,6 +152,8 @@ def backward(
     for node in reversed(order):
         fn = node._backward
         if fn is not None and node.grad is not None:
+            if before is not None:
+                before(node)
             fn(node.grad)
             if after is not None:
                 after(node)

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import autograd
 from .autograd import AnomalyError, _mode
-from .tensor_arith import ArithOps, unbroadcast
+from .tensor_arith import ArithOps, _clock, unbroadcast
 from .tensor_math import MathOps
 from .tensor_shape import ShapeOps
 
@@ -62,7 +62,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_backward", "_op",
-                 "__weakref__")
+                 "_tick", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ instead of unwrapping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: DTypeLike = None,
@@ -95,6 +95,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         self._prev: tuple[Tensor, ...] = ()
         self._backward: Callable[[np.ndarray], None] | None = None
         self._op = ""
+        self._tick = 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -103,7 +104,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         """A leaf around `arr` itself (no copy, no checks): for results and constants."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t.label = arr, None, False, ""
-        t._prev, t._backward, t._op = (), None, ""
+        t._prev, t._backward, t._op, t._tick = (), None, "", 0
         return t
 
     # ---- basics ------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         """The output of an op: it keeps parents and closure only if a parent needs grad."""
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
-        out.grad, out.label, out._op = None, "", op
+        out.grad, out.label, out._op, out._tick = None, "", op, _clock[0]
         out.requires_grad, out._prev, out._backward = False, (), None
         if _mode.grad_enabled:
             for p in parents:
@@ -293,10 +294,21 @@ class Tensor(ArithOps, MathOps, ShapeOps):
                 raise ValueError(f"backward: grad has shape {seed.shape} but the tensor has shape "
                                  f"{self.shape}")
         _state.bad = None
-        autograd.backward(self, seed, reset=_reset, after=_check_grads)
+        autograd.backward(self, seed, reset=_reset, after=_check_grads, before=_check_inputs)
 
 def _reset(node: Tensor) -> None:
     node.grad = None
+
+
+def _check_inputs(node: Tensor) -> None:
+    """Run by the driver before each closure: no input changed in place since the op ran."""
+    if node._tick < _clock[0]:  # something changed in place since: was it an input?
+        for p in node._prev:
+            if p._tick > node._tick:
+                raise RuntimeError(f"{node._op} backward: its input of shape {p.shape} was changed "
+                                   "in place (x += ..., x[i] = ...) after the op used it, so "
+                                   "the gradient would be wrong (PyTorch refuses it too); "
+                                   "change a copy instead: x = x + ...")
 
 
 def _check_grads(node: Tensor) -> None:

@@ -38,6 +38,17 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
+# A clock that ticks at every in-place change. A tensor's ``_tick`` is the time it was made
+# by an op or last changed in place; a parent whose tick is later than its child's was
+# changed after the child's op used it, and backward refuses it (PyTorch's version check).
+_clock = [0]
+
+
+def _touch(t: Any) -> None:
+    _clock[0] += 1
+    t._tick = _clock[0]
+
+
 def _category(dt: np.dtype) -> int:
     return 0 if dt.kind == "b" else 1 if dt.kind in "iu" else 2   # bool < int < float
 
@@ -182,11 +193,13 @@ class ArithOps:
 
     # ---- in place: x += y writes into x's memory, as in PyTorch ----------------------------
     def _inplace(self, other: Any, op: str, fn: Callable, outplace: Callable) -> Tensor:
-        """`x op= y`. Outside a graph it writes into x (so every name for x sees the change,
-        and ``for p in params: p -= lr * p.grad`` under no_grad updates the parameters).
-        On a leaf that requires grad it is refused while recording, as in PyTorch. On a
-        tensor in a graph it makes a new tensor (``x = x + y``): PyTorch writes in place and
-        tracks versions to catch a clobbered saved value; we keep the gradient safe instead."""
+        """`x op= y` changes x, so every name for x sees it (and ``for p in params:
+        p -= lr * p.grad`` under no_grad updates the parameters, as in PyTorch).
+
+        It writes into x's memory, as PyTorch does; if an op recorded earlier used x, its
+        backward then refuses to run (PyTorch's version check). While the graph is recorded,
+        a leaf that requires grad is refused, as in PyTorch, and on a tensor in a graph the
+        result is a new tensor, as ``x = x + y`` (PyTorch writes in place there too)."""
         if _mode.grad_enabled and self.requires_grad and self._backward is None:
             raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {self.shape}) "
                                "cannot change in place while the graph is recorded; update "
@@ -207,6 +220,7 @@ class ArithOps:
             raise ValueError(f"{op}: this tensor's data is read-only (an expand() result "
                              "repeats one value in many places); copy it first")
         self.data[...] = out
+        _touch(self)
         return self
 
     def __iadd__(self, other: Any) -> Tensor:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .tensor_arith import result_dtype, unbroadcast
+from .tensor_arith import _touch, result_dtype, unbroadcast
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -136,6 +136,9 @@ class ShapeOps:
         a = self
         advanced = isinstance(index, np.ndarray) or (
             isinstance(index, tuple) and any(isinstance(i, np.ndarray) for i in index))
+        if advanced:  # backward scatters with these arrays: a later x[i] = v must not move them
+            index = index.copy() if isinstance(index, np.ndarray) else tuple(
+                i.copy() if isinstance(i, np.ndarray) else i for i in index)
         def backward(grad):
             g = np.zeros_like(a.data)
             if advanced:                            # repeated indices must add up, not overwrite
@@ -146,9 +149,10 @@ class ShapeOps:
         return self._make(np.asarray(out), (a,), "index", backward)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """``x[index] = value`` writes into x, as in PyTorch, but only outside a graph: while
-        recording, a tensor that requires grad (or a value that does) is refused. PyTorch
-        rewrites the graph there; here build the result with `where`, `cat` or `stack`."""
+        """``x[index] = value`` writes into x, as in PyTorch (an op recorded earlier that
+        used x then refuses to backpropagate). While the graph is recorded, a tensor or a
+        value that requires grad is refused: PyTorch rewrites the graph there; here build
+        the result with `where`, `cat` or `stack`."""
         from .autograd import _mode
         from .tensor import Tensor
         grad_value = isinstance(value, Tensor) and value.requires_grad
@@ -169,6 +173,7 @@ class ShapeOps:
         except ValueError as e:
             raise ValueError(f"setitem: cannot store a value of shape {np.shape(v)} in "
                              f"x[index] of shape {np.shape(self.data[index])}: {e}") from None
+        _touch(self)
 
 
 def _index(index: Any) -> Any:
