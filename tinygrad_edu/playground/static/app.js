@@ -42,6 +42,11 @@ const LIMITS = { maxLayers: 6, maxNeurons: 32, maxCsvBytes: 256 * 1024 };
 
 const cfg = {};
 let csvText = null;           // an uploaded file's text, held only by this tab
+let csvName = "";
+// The settings the server last accepted: a rejected change goes back to these, so one bad
+// value never sticks in the controls, the link or the next request.
+const accepted = { cfg: null, csvText: null, csvName: "" };
+let csvNotInLink = false;     // a link said dataset=csv: the file itself cannot come with it
 let sessionId = null;
 let playing = false;
 let points = null;            // {extent, train: {x, y}, test: {x, y}}
@@ -58,7 +63,10 @@ function readUrl() {
     if (Number.isFinite(v)) cfg[k] = v;
   };
   for (const k of ["dataset", "activation", "loss", "optimizer"]) if (q.has(k)) cfg[k] = q.get(k);
-  if (cfg.dataset === "csv") cfg.dataset = DEFAULTS.dataset;   // a file cannot live in a URL
+  csvNotInLink = cfg.dataset === "csv";
+  if (csvNotInLink) cfg.dataset = DEFAULTS.dataset;             // a file cannot live in a URL
+  // A hand-written link may name a dataset without its noise: use that dataset's own.
+  if (cfg.dataset in DEFAULT_NOISE) cfg.noise = DEFAULT_NOISE[cfg.dataset];
   num("noise"); num("test_size"); num("lr"); num("l2");
   num("points", true); num("seed", true); num("batch_size", true);
   if (q.has("hidden")) {
@@ -100,6 +108,7 @@ function syncControls() {
     b.classList.toggle("active", b.dataset.dataset === cfg.dataset));
   $("#n-layers").textContent = cfg.hidden.length;
   $("#points").disabled = $("#noise").disabled = cfg.dataset === "csv";
+  $("#csv-name").textContent = cfg.dataset === "csv" ? `CSV: ${csvName}` : "";
   const box = $("#neuron-ctls");
   box.innerHTML = "";
   cfg.hidden.forEach((n, i) => {
@@ -109,8 +118,8 @@ function syncControls() {
       `<span data-testid="neurons-${i}">${n}</span>` +
       `<button data-testid="add-neuron-${i}" title="Add a neuron">+</button>`;
     const [minus, , plus] = d.children;
-    minus.onclick = () => { if (cfg.hidden[i] > 1) { cfg.hidden[i]--; changed(); } };
-    plus.onclick = () => { if (cfg.hidden[i] < LIMITS.maxNeurons) { cfg.hidden[i]++; changed(); } };
+    minus.onclick = () => { if (cfg.hidden[i] > 1) { cfg.hidden[i]--; changed(["hidden"]); } };
+    plus.onclick = () => { if (cfg.hidden[i] < LIMITS.maxNeurons) { cfg.hidden[i]++; changed(["hidden"]); } };
     box.appendChild(d);
   });
   $("#net-summary").textContent = `2 \u2192 ${cfg.hidden.join(" \u2192 ")}${cfg.hidden.length ? " \u2192 " : ""}1`;
@@ -122,20 +131,39 @@ function showAlert(msg) {
   el.textContent = msg || "";
 }
 
-// Any settings change: the server decides whether it is live (lr, L2, batch) or a rebuild.
+function accept(state) {
+  accepted.cfg = JSON.parse(JSON.stringify(state.config));
+  accepted.csvText = state.config.dataset === "csv" ? csvText : null;
+  accepted.csvName = state.config.dataset === "csv" ? csvName : "";
+}
+
+// Put the settings named by `keys` back to what the server last accepted.
+function revert(keys) {
+  if (!accepted.cfg) return;
+  for (const k of keys) if (k in accepted.cfg) cfg[k] = JSON.parse(JSON.stringify(accepted.cfg[k]));
+  if (keys.includes("dataset")) { csvText = accepted.csvText; csvName = accepted.csvName; }
+  syncControls();
+  writeUrl();
+}
+
+// A settings change; `keys` names the settings it touched. The server decides whether it is
+// live (lr, L2, batch) or a rebuild; if it refuses, those settings go back and it says why.
 function changed(keys) {
   syncControls();
   writeUrl();
-  const live = keys && keys.every((k) => LIVE_KEYS.includes(k));
-  const body = live ? Object.fromEntries(keys.map((k) => [k, cfg[k]])) : payload();
   return serial(async () => {
+    // Built when it is sent, not when clicked: an earlier change may have been reverted.
+    const live = keys.every((k) => LIVE_KEYS.includes(k));
+    const body = live ? Object.fromEntries(keys.map((k) => [k, cfg[k]])) : payload();
     try {
       const r = await withSession(() => api("POST", `/api/session/${sessionId}/config`, body));
+      accept(r.state);
       if (r.rebuilt !== "live") history = [];
       if (r.points) points = r.points;
       showAlert(null);
       apply(r);
     } catch (e) {
+      revert(keys);
       showAlert(e.message);
     }
   });
@@ -156,6 +184,7 @@ async function withSession(fn) {
 async function createSession() {
   const r = await api("POST", "/api/session", payload());
   sessionId = r.state.session;
+  accept(r.state);
   points = r.points;
   history = [];
   apply(r);
@@ -234,7 +263,7 @@ function wireControls() {
       if (b.dataset.dataset === "csv") { $("#csv-file").click(); return; }
       cfg.dataset = b.dataset.dataset;
       cfg.noise = DEFAULT_NOISE[cfg.dataset];
-      changed();
+      changed(["dataset", "noise"]);
     };
   });
   $("#csv-file").onchange = async (ev) => {
@@ -245,15 +274,23 @@ function wireControls() {
       return;
     }
     csvText = await f.text();
+    csvName = f.name;
     cfg.dataset = "csv";
-    $("#csv-name").textContent = `CSV: ${f.name}`;
     ev.target.value = "";
-    changed();
+    changed(["dataset"]);
   };
   const numeric = (id, key, int) => {
-    $(id).onchange = () => {
-      const v = int ? parseInt($(id).value, 10) : parseFloat($(id).value);
-      if (!Number.isFinite(v)) { showAlert(`${key} must be a number`); syncControls(); return; }
+    const el = $(id);
+    el.onchange = () => {
+      const v = int ? parseInt(el.value, 10) : parseFloat(el.value);
+      // The box's own min, max and step say what is allowed: no request for what would fail.
+      if (!Number.isFinite(v) || !el.checkValidity()) {
+        const name = $(`label[for=${el.id}]`).textContent.trim();
+        showAlert(`${name} must be ${int ? "a whole number" : "a number"} from ${el.min} to ` +
+                  `${el.max}, got ${JSON.stringify(el.value)}`);
+        syncControls();
+        return;
+      }
       cfg[key] = v;
       changed([key]);
     };
@@ -264,13 +301,13 @@ function wireControls() {
   $("#noise").oninput = () => { $("#noise-out").textContent = Number($("#noise").value).toFixed(2); };
   $("#points").oninput = () => { $("#points-out").textContent = $("#points").value; };
   for (const k of ["activation", "loss", "optimizer"]) {
-    $(`#${k}`).onchange = () => { cfg[k] = $(`#${k}`).value; changed(); };
+    $(`#${k}`).onchange = () => { cfg[k] = $(`#${k}`).value; changed([k]); };
   }
-  $("#regenerate").onclick = () => { cfg.seed = Math.floor(Math.random() * 100000); changed(); };
+  $("#regenerate").onclick = () => { cfg.seed = Math.floor(Math.random() * 100000); changed(["seed"]); };
   $("#add-layer").onclick = () => {
-    if (cfg.hidden.length < LIMITS.maxLayers) { cfg.hidden.push(cfg.hidden.at(-1) || 4); changed(); }
+    if (cfg.hidden.length < LIMITS.maxLayers) { cfg.hidden.push(cfg.hidden.at(-1) || 4); changed(["hidden"]); }
   };
-  $("#remove-layer").onclick = () => { if (cfg.hidden.length) { cfg.hidden.pop(); changed(); } };
+  $("#remove-layer").onclick = () => { if (cfg.hidden.length) { cfg.hidden.pop(); changed(["hidden"]); } };
   $("#show-test").onchange = () => draw();
 }
 
@@ -620,6 +657,8 @@ async function start() {
       writeUrl();
       await createSession();
     }
+    if (csvNotInLink) showAlert("this link was made with an uploaded CSV file, which a link " +
+                                "cannot hold: upload it again with CSV\u2026");
   });
   document.body.dataset.ready = "1";
 }
