@@ -243,7 +243,9 @@ def test_named_parameters_are_accepted():
     (lambda p: optim.Adam([p], betas=(0.9, -0.1)), "index 1"),
     (lambda p: optim.AdamW([p], weight_decay=-0.1), "weight_decay"),
     (lambda p: optim.SGD([], lr=0.1), "empty parameter list"),
-    (lambda p: optim.SGD([p, p], lr=0.1), "twice"),
+    (lambda p: optim.SGD([p, p], lr=0.1), "twice.*updated twice per step.*PyTorch only warns"),
+    (lambda p: StepLR(optim.SGD([p]), step_size=2, gamma=-0.5), "gamma"),
+    (lambda p: CosineAnnealingLR(optim.SGD([p]), T_max=5, eta_min=-0.1), "eta_min"),
     (lambda p: optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1), "more than one"),
 ])
 def test_bad_settings_raise_value_error(make, match):
@@ -253,6 +255,12 @@ def test_bad_settings_raise_value_error(make, match):
 
 def test_bad_params_raise_type_error():
     p = Tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(TypeError, match="gamma must be a number"):  # failed only at step()
+        ExponentialLR(optim.SGD([p]), gamma="0.9")
+    p.grad = [1.0, 1.0]  # set by hand: was AttributeError 'list' object has no attribute
+    with pytest.raises(TypeError, match=r"\.grad must be a numpy array, got list"):
+        optim.SGD([p], lr=0.1).step()
+    p.grad = None
     with pytest.raises(TypeError, match=r"wrap it in a list"):
         optim.SGD(p, lr=0.1)
     with pytest.raises(TypeError, match="not a set"):

@@ -13,7 +13,7 @@ import math
 import warnings
 from typing import Any
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _number
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 
@@ -90,6 +90,7 @@ class StepLR(LRScheduler):
                  last_epoch: int = -1) -> None:
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
             raise ValueError(f"StepLR: step_size must be an int >= 1, got {step_size!r}")
+        _number("gamma", gamma, "StepLR")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -107,6 +108,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by `gamma` every epoch: lr = base_lr * gamma^epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _number("gamma", gamma, "ExponentialLR")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -131,6 +133,7 @@ class CosineAnnealingLR(LRScheduler):
                  last_epoch: int = -1) -> None:
         if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
             raise ValueError(f"CosineAnnealingLR: T_max must be an int >= 1, got {T_max!r}")
+        _number("eta_min", eta_min, "CosineAnnealingLR")
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)

@@ -106,8 +106,9 @@ class Optimizer:
         self._validate(group)
         ids = [id(p) for p in params]
         if len(set(ids)) != len(ids):
-            # PyTorch only warns; a repeated parameter would be updated twice per step
-            raise ValueError(f"{name}: a parameter group lists the same parameter twice")
+            raise ValueError(f"{name}: a parameter group lists the same parameter twice; it "
+                             "would be updated twice per step (PyTorch only warns, and says "
+                             "this will become an error)")
         taken = {id(p) for g in self.param_groups for p in g["params"]}
         if taken & set(ids):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group")
@@ -144,6 +145,9 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = {}
                 if isinstance(p.data, np.ndarray):
+                    if not isinstance(g, np.ndarray):
+                        raise TypeError(f"{type(self).__name__}: a parameter's .grad must be a "
+                                        f"numpy array, got {type(g).__name__}")
                     if g.shape != p.data.shape:
                         raise ValueError(f"{type(self).__name__}: a parameter of shape "
                                          f"{p.data.shape} has a gradient of shape {g.shape}")
