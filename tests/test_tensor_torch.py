@@ -19,7 +19,7 @@ Ties, where a slope is a convention rather than a derivative, follow PyTorch:
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, cat, maximum, minimum, stack, where
+from tinygrad_edu import Tensor, cat, maximum, minimum, no_grad, stack, where
 
 torch = pytest.importorskip("torch")
 
@@ -381,3 +381,11 @@ def test_reductions_indexing_and_squeeze_at_the_edges_match_torch():
     x = Tensor([1.0, 2.0])
     assert (x == None) is (torch.tensor([1.0]) == None) is False  # noqa: E711
     assert x in [None, x]
+
+
+def test_clone_copies_and_passes_the_gradient_like_torch():
+    ts, _ = compare(lambda x: x.clone() * 3, lambda x: x.clone() * 3, arr(2, 3))
+    with no_grad():
+        y = ts[0].clone()
+        y += 1                                      # the copy, not the original
+    np.testing.assert_array_equal(y.data, ts[0].data + 1)

@@ -175,6 +175,14 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         """The same data (shared, not copied) cut off from the graph."""
         return Tensor._wrap(self.data)
 
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (its gradient passes straight back),
+        so changing the copy in place leaves this tensor alone, as in PyTorch."""
+        a = self
+        def backward(grad):
+            a._accumulate(grad)
+        return self._make(self.data.copy(), (a,), "clone", backward)
+
     def numpy(self) -> np.ndarray:
         """The data itself (shared, as in PyTorch); refused while the tensor requires grad."""
         if self.requires_grad:
@@ -308,7 +316,7 @@ def _check_inputs(node: Tensor) -> None:
                 raise RuntimeError(f"{node._op} backward: its input of shape {p.shape} was changed "
                                    "in place (x += ..., x[i] = ...) after the op used it, so "
                                    "the gradient would be wrong (PyTorch refuses it too); "
-                                   "change a copy instead: x = x + ...")
+                                   "change a copy instead: x = x + ..., or x.clone()")
 
 
 def _check_grads(node: Tensor) -> None:
