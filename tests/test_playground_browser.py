@@ -17,7 +17,9 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
+from tinygrad_edu.autograd import topological_order  # noqa: E402
 from tinygrad_edu.playground import make_server  # noqa: E402
+from tinygrad_edu.viz import worked_example  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
@@ -198,10 +200,35 @@ def test_xor_step_through_shows_the_worked_example(page, server):
     assert _text(page, "xor-grad-z2") == "0.021"
     assert _text(page, "xor-local-z1") == "0.070"            # h1 (1 - h1)
     assert _text(page, "xor-grad-w12") == "0.000"            # x2 = 0: no gradient
+    # The chain rule as it is applied: upstream x local, then how the local one is computed.
+    assert (page.get_by_test_id("xor-step-backward-z_out").inner_text()
+            == "∂L/∂z_out = ∂L/∂ŷ × ∂ŷ/∂z_out = -1.031 × 0.029 = -0.030 (∂ŷ/∂z_out = ŷ(1-ŷ))")
+    # Every gradient on the page is the one viz.explain's worked example computes.
+    loss = worked_example()
+    loss.backward()
+    nodes = {n.label: n for n in topological_order(loss)} | {"loss": loss}
+    shown = page.evaluate("[...document.querySelectorAll('[data-testid^=xor-grad-]')]"
+                          ".map(e => [e.dataset.testid.slice(9), Number(e.textContent)])")
+    assert len(shown) == 16
+    for name, grad in shown:
+        assert grad == pytest.approx(nodes[name].grad, abs=5e-4), name
+    diagram = page.get_by_test_id("xor-diagram").inner_html()
+    assert "0.970" in diagram
     shot = ROOT / "artifacts" / "playground_xor.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
 
+    # MSE on a confident prediction: the gradients are tiny, and they show as such, not 0.000.
+    page.get_by_test_id("xor-input-11").click()
+    page.wait_for_function("!document.body.dataset.xorBusy")
+    page.get_by_test_id("xor-loss").select_option("mse")
+    page.wait_for_function("!document.body.dataset.xorBusy")
+    page.get_by_test_id("xor-all").click()
+    assert _text(page, "xor-grad-z_out") == "0.00039"
+    # An emptied weight box is named on the page; nothing is sent.
+    page.locator("[data-w='w1.0.0']").fill("")
+    page.locator("[data-w='w1.0.0']").dispatch_event("change")
+    assert page.locator("#xor-alert").inner_text() == "w₁₁: type a number"
     assert page.errors == []
 
 

@@ -452,16 +452,28 @@ function curve(cv, title, lines, yRange) {
 
 const xor = { params: null, trace: null, pos: 0, requests: 0 };
 
+// The weights, loss and lr as typed; null (and the reason on the page) if a box is not a number.
 function xorReadParams() {
   const p = JSON.parse(JSON.stringify(xor.params));
+  const empty = [];
+  const read = (el) => {
+    const v = parseFloat(el.value);
+    if (!Number.isFinite(v)) empty.push((el.closest("label") || $(`label[for=${el.id}]`)).textContent.trim());
+    return v;
+  };
   document.querySelectorAll("#xor-weights [data-w]").forEach((el) => {
     const path = el.dataset.w.split(".");
     let o = p;
     for (const k of path.slice(0, -1)) o = o[k];
-    o[path.at(-1)] = parseFloat(el.value);
+    o[path.at(-1)] = read(el);
   });
   p.loss = $("#xor-loss").value;
-  p.lr = parseFloat($("#xor-lr").value);
+  p.lr = read($("#xor-lr"));
+  if (empty.length) {
+    $("#xor-alert").hidden = false;
+    $("#xor-alert").textContent = `${empty.join(", ")}: type a number`;
+    return null;
+  }
   return p;
 }
 
@@ -498,7 +510,9 @@ async function xorTrace(params) {
   }
 }
 
-const f3 = (v) => (Math.abs(v) < 5e-4 ? 0 : v).toFixed(3);
+// Three decimals, as the tutorial writes them; a small number that is not zero keeps two
+// significant digits rather than reading 0.000 (with MSE, tiny gradients are the lesson).
+const f3 = (v) => (v === 0 ? "0.000" : Math.abs(v) < 5e-4 ? v.toPrecision(2) : v.toFixed(3));
 
 function xorSteps() {
   const t = xor.trace;
@@ -523,9 +537,14 @@ function xorRender() {
       li.innerHTML = `<b>\u2202L/\u2202L</b> = <span data-testid="xor-grad-${s.id}">1.000</span> (the start of the backward pass)`;
     } else {
       const up = steps.find((q) => q.phase === "backward" && q.id === s.upstream);
-      li.innerHTML = `<b>\u2202L/\u2202${s.label}</b> = \u2202L/\u2202${up.label} \u00d7 ${s.local_formula}` +
+      // local_formula is "d(node)/d(input) = formula": the chain rule multiplies the first
+      // part; the formula is how that local derivative is computed, shown after.
+      const cut = s.local_formula.indexOf(" = ");
+      const local = cut < 0 ? s.local_formula : s.local_formula.slice(0, cut);
+      const how = cut < 0 ? "" : ` <span class="how">(${s.local_formula})</span>`;
+      li.innerHTML = `<b>\u2202L/\u2202${s.label}</b> = \u2202L/\u2202${up.label} \u00d7 ${local}` +
         ` = ${f3(s.upstream_grad)} \u00d7 <span data-testid="xor-local-${s.id}">${f3(s.local)}</span>` +
-        ` = <span data-testid="xor-grad-${s.id}">${f3(s.grad)}</span>`;
+        ` = <span data-testid="xor-grad-${s.id}">${f3(s.grad)}</span>${how}`;
     }
     list.appendChild(li);
   }
@@ -579,6 +598,7 @@ function wireXor() {
   $("#xor-random").onclick = () => {
     const r = () => +(Math.random() * 2 - 1).toFixed(2);
     const p = xorReadParams();
+    if (!p) return;
     p.w1 = [[r(), r()], [r(), r()]]; p.b1 = [r(), r()]; p.v = [r(), r()]; p.b_out = r();
     xorTrace(p);
   };
@@ -605,13 +625,14 @@ function wireXor() {
     b.onclick = () => {
       const [a, c] = b.dataset.x.split(",").map(Number);
       const p = xorReadParams();
+      if (!p) return;
       p.x = [a, c];
       p.target = a ^ c;
       xorTrace(p);
     };
   });
   document.querySelectorAll("#xor-weights [data-w], #xor-loss, #xor-lr").forEach((el) => {
-    el.onchange = () => xorTrace(xorReadParams());
+    el.onchange = () => { const p = xorReadParams(); if (p) xorTrace(p); };
   });
 }
 
