@@ -397,3 +397,13 @@ def test_apply_initialises_every_linear_layer():
     model = nn.MLP(3, [4, 4], 2, seed=0)
     model.apply(lambda m: init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)
     assert all(not m.bias.data.any() for m in model if isinstance(m, nn.Linear))
+
+
+def test_container_index_and_dropout_probability_errors_are_clear():
+    model = nn.Sequential(nn.Linear(1, 1), nn.ReLU())
+    with pytest.raises(TypeError, match="indices must be integers or slices, not str"):
+        model["0"]  # was "'<=' not supported between instances of 'int' and 'str'"
+    assert model[np.int64(1)] is model[1]
+    with pytest.raises(ValueError, match="between 0 and 1, but got '0.5'"):
+        F.dropout(Tensor(np.ones(4)), "0.5")
+    assert F.dropout(Tensor(np.ones(4)), np.float32(0.0)).data.tolist() == [1.0] * 4

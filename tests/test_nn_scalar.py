@@ -77,6 +77,13 @@ def test_layer_returns_a_list_or_a_single_value_and_checks_input_size():
     assert isinstance(Layer(1, 2, seed=0)(0.5), list)  # one input may be a bare number
     with pytest.raises(ValueError, match=r"Layer\(2, 3\): expected 2 inputs, got 3"):
         layer([1.0, 2.0, 3.0])
+    # a Neuron names itself too (was Value.dot's "lengths 2 and 1 differ", and a bare
+    # number gave "object of type 'float' has no len()")
+    with pytest.raises(ValueError, match=r"Neuron\(2\): expected 2 inputs, got 1"):
+        Neuron(2, seed=0)([1.0])
+    with pytest.raises(ValueError, match=r"Neuron\(2\): expected 2 inputs, got 1"):
+        Neuron(2, seed=0)(1.0)
+    assert Neuron(1, seed=0)(2.0).data == Neuron(1, seed=0)([2.0]).data
 
 
 def test_mlp_structure_names_and_linear_output():

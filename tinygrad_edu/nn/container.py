@@ -10,6 +10,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
 from .module import Module
 
 __all__ = ["Sequential", "ModuleList"]
@@ -36,6 +38,9 @@ class _Indexed(Module):
             self.add_module(str(i), m)
 
     def _index(self, idx: int) -> int:
+        if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)):
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, not "
+                            f"{type(idx).__name__}")
         n = len(self._children())
         if not -n <= idx < n:
             raise IndexError(f"index {idx} is out of range for {type(self).__name__} of "

@@ -7,6 +7,7 @@ losses live in nn/loss.py and are re-exported here under PyTorch's names.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any
 
@@ -132,8 +133,8 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Seed =
 
     `generator` is an int seed or a numpy Generator (a Dropout layer keeps its own).
     """
-    if isinstance(p, bool) or not 0 <= p <= 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
     x = _tensor(input)
     if not training or p == 0:
         return x

@@ -69,6 +69,14 @@ class Neuron(Module):
         self._act = _resolve(activation)
 
     def forward(self, x: Sequence[Value | float]) -> Value:
+        if isinstance(x, (Value, int, float)):
+            x = [x]
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron({len(self.w)}): expected {len(self.w)} inputs, got "
+                             f"{len(x)}")
+        return self._out(x)
+
+    def _out(self, x: Sequence[Value | float]) -> Value:  # x already checked (Layer does it once)
         out = Value.dot(self.w, x, bias=self.b)  # one node for w . x + b
         return out if self._act is None else self._act(out)
 
@@ -93,7 +101,7 @@ class Layer(Module):
         if len(x) != self.nin:
             raise ValueError(f"Layer({self.nin}, {len(self.neurons)}): expected {self.nin} "
                              f"inputs, got {len(x)}")
-        return [n.forward(x) for n in self.neurons]
+        return [n._out(x) for n in self.neurons]
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
         out = self._outputs(x)
