@@ -136,6 +136,13 @@ def test_step_reset_and_url_state(page, server):
     assert page.get_by_test_id("lr").input_value() == "0.1"
     assert page.get_by_test_id("neurons-0").inner_text() == "4"
     assert page.get_by_test_id("neurons-1").inner_text() == "3"
+    # Each layer's neuron count sits over its column: with 4 neurons at most the squares are
+    # 34 px, at x = 20 + 162 l inside the 560 px canvas (1 px border).
+    canvas = page.get_by_test_id("network").bounding_box()
+    for i in range(2):
+        b = page.get_by_test_id(f"neurons-{i}").bounding_box()
+        left = canvas["x"] + 1 + 20 + 162 * (i + 1)
+        assert left <= b["x"] + b["width"] / 2 <= left + 34, (i, b, canvas)
     for _ in range(3):                                      # rapid clicks: each one counts
         page.get_by_test_id("step").click()
     page.wait_for_function("document.querySelector('[data-testid=epoch]').textContent === '3'")

@@ -111,9 +111,11 @@ function syncControls() {
   $("#csv-name").textContent = cfg.dataset === "csv" ? `CSV: ${csvName}` : "";
   const box = $("#neuron-ctls");
   box.innerHTML = "";
+  const net = netLayout([2, ...cfg.hidden, 1], $("#network"));
   cfg.hidden.forEach((n, i) => {
     const d = document.createElement("div");
     d.className = "neuron-ctl";
+    d.style.left = `${net.colX(i + 1) + net.box / 2}px`;     // centred over its column
     d.innerHTML = `<button data-testid="remove-neuron-${i}" title="Remove a neuron">&minus;</button>` +
       `<span data-testid="neurons-${i}">${n}</span>` +
       `<button data-testid="add-neuron-${i}" title="Add a neuron">+</button>`;
@@ -366,15 +368,21 @@ function drawBoundary() {
   if ($("#show-test").checked) dots(points.test, "#000");
 }
 
+// Where each neuron's square goes: column l, row j, `box` pixels wide (the neuron controls
+// above the canvas use the same columns).
+function netLayout(sizes, cv) {
+  const box = Math.max(8, Math.min(34, (cv.height - 20) / Math.max(...sizes) - 4));
+  const colX = (l) => 20 + (l * (cv.width - 40 - box)) / (sizes.length - 1);
+  const rowY = (l, j) => cv.height / 2 + (j - (sizes[l] - 1) / 2) * (box + 4) - box / 2;
+  return { box, colX, rowY };
+}
+
 function drawNetwork() {
   const cv = $("#network");
   const ctx = cv.getContext("2d");
   ctx.clearRect(0, 0, cv.width, cv.height);
   const sizes = [2, ...frame.neurons.layers.slice(0, -1).map((l) => l.length), 1];
-  const maxN = Math.max(...sizes);
-  const box = Math.max(8, Math.min(34, (cv.height - 20) / maxN - 4));
-  const colX = (l) => 20 + (l * (cv.width - 40 - box)) / (sizes.length - 1);
-  const rowY = (l, j) => cv.height / 2 + (j - (sizes[l] - 1) / 2) * (box + 4) - box / 2;
+  const { box, colX, rowY } = netLayout(sizes, cv);
   // Links first, under the neurons: width and colour from the weight.
   let maxW = 1e-9;
   for (const L of frame.weights) for (const row of L.w) for (const w of row) maxW = Math.max(maxW, Math.abs(w));
