@@ -411,6 +411,11 @@ def test_random_factories_refuse_integer_dtypes_instead_of_returning_zeros():
     (lambda: Tensor([[1.0, 2.0]]).size(2), IndexError, r"size: dim 2 .* shape \(1, 2\)"),
     (lambda: Tensor(np.ones((2, 3)))[[[0, 1], [1, 0]]], IndexError, "list of lists is ambiguous"),
     (lambda: [1, 2][Tensor(1.0)], TypeError, "only integer tensors of a single element"),
+    (lambda: arange(0, float("inf")), ValueError, "arange: start, end and step must be finite"),
+    (lambda: eye(-1), ValueError, r"eye: sizes must be non-negative integers, got \(-1, -1\)"),
+    (lambda: eye(2, 1.5), ValueError, "eye: sizes must be non-negative integers"),
+    (lambda: ones(2.0), ValueError, r"ones: sizes must be non-negative integers, got \(2.0,\)"),
+    (lambda: zeros_like([1.0, 2.0]), TypeError, "zeros_like: expected a Tensor, got list"),
 ])
 def test_bad_arguments_get_errors_in_the_users_terms(call, error, message):
     with pytest.raises(error, match=message):
