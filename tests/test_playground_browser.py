@@ -267,11 +267,21 @@ def test_a_link_without_noise_gets_the_datasets_own_and_a_csv_link_says_why(page
     _ready(page, server.url + "?dataset=moons&hidden=3")
     assert page.get_by_test_id("noise").input_value() == "0.1"      # moons', not spiral's
     assert _server_config(page)["noise"] == 0.1
-    _ready(page, server.url + "?dataset=csv&hidden=3")
+    _ready(page, server.url + "?dataset=csv&noise=0&hidden=3")
     _wait_alert(page, "upload it again")
     assert "active" in page.get_by_test_id("dataset-spiral").get_attribute("class")
+    assert page.get_by_test_id("noise").input_value() == "0.05"     # the spiral's, not the CSV's
     assert page.get_by_test_id("neurons-0").inner_text() == "3"
     assert page.errors == []
+
+
+def test_a_server_that_stopped_answering_is_named(page, server):
+    _ready(page, server.url)
+    page.route("**/api/session/*/step", lambda route: route.abort())   # as if it were stopped
+    page.get_by_test_id("play").click()
+    _wait_alert(page, "cannot reach the playground server")
+    page.wait_for_function("document.querySelector('[data-testid=pause]').disabled")
+    assert all("ERR_FAILED" in e for e in page.errors), page.errors
 
 
 def test_no_request_leaves_the_machine(page, server):

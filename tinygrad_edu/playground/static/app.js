@@ -21,7 +21,13 @@ async function api(method, path, body) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
   }
-  const res = await fetch(path, opts);
+  let res;
+  try {
+    res = await fetch(path, opts);
+  } catch (e) {  // no answer at all: the server was stopped, or the machine is asleep
+    throw new Error("cannot reach the playground server: is tinygrad-edu playground still " +
+                    "running? (start it again, then reload this page)");
+  }
   let data = null;
   try { data = await res.json(); } catch (e) { data = { error: `HTTP ${res.status}` }; }
   if (!res.ok) {
@@ -67,7 +73,8 @@ function readUrl() {
   if (csvNotInLink) cfg.dataset = DEFAULTS.dataset;             // a file cannot live in a URL
   // A hand-written link may name a dataset without its noise: use that dataset's own.
   if (cfg.dataset in DEFAULT_NOISE) cfg.noise = DEFAULT_NOISE[cfg.dataset];
-  num("noise"); num("test_size"); num("lr"); num("l2");
+  if (!csvNotInLink) num("noise");                           // a CSV's noise is 0
+  num("test_size"); num("lr"); num("l2");
   num("points", true); num("seed", true); num("batch_size", true);
   if (q.has("hidden")) {
     const h = q.get("hidden") === "" ? [] : q.get("hidden").split(",").map((s) => parseInt(s, 10));
