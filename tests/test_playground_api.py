@@ -309,8 +309,6 @@ def test_neuron_maps_are_each_layers_output(loss, activation):
      "two classes, labelled 0 and 1; the data has labels 0, 1, 2"),
     ({"dataset": "csv", "csv": "".join(f"{i},1,1\n" for i in range(9))},
      "every row has label 1; a classifier needs rows of both classes"),
-    ({"dataset": "csv", "csv": "".join(f"{i},1,{int(i == 0)}\n" for i in range(9)),
-      "test_size": 0.5}, "the 4 training rows all have label 0"),
     ({"dataset": "csv", "csv": "".join(f"{i},1,{i % 2}\n" for i in range(2001))},
      "more than 2000 data rows"),
     ({"dataset": "csv", "csv": 12}, "csv must be the text"),

@@ -113,10 +113,6 @@ class Session:
         except data.DataError as e:
             raise BadRequest(f"cannot split the {len(X)} rows into train and test sets: {e} "
                              "(upload more rows or lower the test fraction)") from None
-        if len(np.unique(self.y_train)) < 2:
-            raise BadRequest(f"the {len(self.y_train)} training rows all have label "
-                             f"{self.y_train[0, 0]:g} (the other class went to the test set): "
-                             "upload more rows, lower the test fraction or change the seed")
         self.extent = _extent(X)
 
     def _build_model(self) -> None:
