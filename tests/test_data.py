@@ -272,6 +272,8 @@ def test_load_csv_with_and_without_header(tmp_path):
     ("1,2,0\n3,4\n", "line 2: expected 3 columns"),
     ("1,2,0\n3,4,0,9\n", "line 2: expected 3 columns"),
     ("x,y,l\n1,2,0\n1,abc,1\n", "line 3: 'abc' is not a number"),
+    ("1,,0\n3,4,1\n", "line 1: column 2 is empty"),      # not mistaken for a header
+    ("x,y,l\n1,2,0\n1,2,\n", "line 3: column 3 is empty"),
     ("1,2,0\n1,2,0.5\n", "line 2: label must be a class number"),
     ("1,2,0\n1,2,-1\n", "line 2: label must be a class number"),
     ("1,nan,0\n", "line 1: features must be finite"),

@@ -317,10 +317,13 @@ def parse_csv(text: str, name: str = "<csv>", labels: Labels = "float",
         try:
             x1, x2, lab = (float(c) for c in cells)
         except ValueError:
-            if first:
+            if first and not any(_is_float(c) for c in cells):   # a header names columns
                 first = False
                 continue
-            bad = next(c for c in cells if not _is_float(c))
+            col, bad = next((k, c) for k, c in enumerate(cells, 1) if not _is_float(c))
+            if not bad:
+                raise DataError(f"{name} line {lineno}: column {col} is empty "
+                                "(a missing value)") from None
             raise DataError(f"{name} line {lineno}: {bad!r} is not a number") from None
         first = False
         if not (math.isfinite(x1) and math.isfinite(x2)):
