@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                                   dtype=f64))
     history, s = train(model, X, y, nn.BCELoss(), 1.0, 10000 // scale)
     acc = report("10000 epochs (the tutorial's count)", model, X, y, history, s)
+    title = "2-2-1 sigmoid, BCE"
     if acc < 1 and not args.quick:
         print("  -> stuck in a local minimum: (0,1) and (1,1) both sit at 0.5, and more epochs "
               "do not help. Two hidden units leave no slack; the same run from "
@@ -103,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                                       out_activation="sigmoid", dtype=f64), seed=1)
         history, s = train(model, X, y, nn.BCELoss(), 1.0, 10000)
         report("10000 epochs, seed 1", model, X, y, history, s)
-    models.append(("2-2-1 sigmoid, BCE", model))
+        title += ", from seed 1"   # the panel shows this run, not the stuck one
+    models.append((title, model))
 
     try:
         from tinygrad_edu import plot
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), gridspec_kw={"wspace": 0.3})
     for ax, (title, m) in zip(axes, models):
         plot.decision_boundary(m, X, y, ax=ax, padding=0.5, colorbar=False, title=title)
     args.out.mkdir(parents=True, exist_ok=True)
