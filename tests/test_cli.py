@@ -243,6 +243,25 @@ def test_train_divergence_is_one_line(capsys, tmp_path):
     assert "Lower the learning rate" in err
 
 
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`tinygrad-edu info m.npz | head -1`: once the reader is gone, no 'Broken pipe' error
+    and no traceback at exit, just the shell's status for SIGPIPE."""
+    from tinygrad_edu import nn
+    from tinygrad_edu.io import save
+
+    save(nn.MLP(2, [3], 1, seed=0), tmp_path / "m.npz")
+    read_end, write_end = os.pipe()
+    os.close(read_end)                      # the reader has already gone: every write fails
+    try:
+        proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "info", tmp_path / "m.npz"],
+                              env=subprocess_env(), stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""
+
+
 def test_predict_and_info(capsys, tmp_path):
     from tinygrad_edu import nn
     from tinygrad_edu.io import save

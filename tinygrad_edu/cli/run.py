@@ -31,10 +31,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     where = f"{PROG} {args.command}"
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()   # here, so a closed pipe is caught below and not at exit
+        return code
     except KeyboardInterrupt:
         print(f"\n{where}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head` stopped reading: end quietly, like other tools
+        _silence_stdout()
+        return 141           # 128 + SIGPIPE, what a shell reports for a tool killed this way
     except Exception as err:
         if os.environ.get(DEBUG_ENV):
             raise
@@ -46,3 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               "tinygrad_edu, not in what you asked for: please report it with the traceback "
               "above)", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit doesn't hit the closed pipe again
+    (the recipe of Python's signal docs, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):   # stdout replaced by something without a file descriptor
+        pass
