@@ -147,3 +147,17 @@ def test_max_samples_limits_the_rows_used():
     report = diagnose(nn.MLP(2, [4], 1, seed=0), X_SPIRAL, Y_SPIRAL, nn.BCEWithLogitsLoss(),
                       max_samples=50)
     assert report.n_samples == 50 and report.output_shape == (50, 1)
+
+
+def test_the_data_line_shows_the_users_dtype_and_the_one_checked():
+    """float64 arrays checked as the float32 model sees them: the line names both, not only
+    the converted dtype (which made users think their data was float32)."""
+    X, y = X_SPIRAL.astype(np.float64), Y_SPIRAL.astype(np.float64)
+    line = next(c.message for c in diagnose(nn.MLP(2, [4], 1, seed=0), X, y,
+                                            nn.BCEWithLogitsLoss(), max_samples=50).checks
+                if c.name == "data")
+    assert line.startswith("X (50, 2) float64 (as float32), y (50, 1) float64 (as float32);")
+    same = diagnose(nn.MLP(2, [4], 1, seed=0), X.astype(np.float32), y.astype(np.float32),
+                    nn.BCEWithLogitsLoss()).checks
+    assert next(c.message for c in same if c.name == "data").startswith(
+        "X (400, 2) float32, y (400, 1) float32;")

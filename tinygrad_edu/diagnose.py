@@ -105,7 +105,7 @@ def diagnose(model: Any, X: Any, y: Any, loss: Any, max_samples: int = 1024) -> 
     kind = type(loss).__name__
     report = Report(model=type(model).__name__, loss=kind, n_samples=len(Xa),
                     x_shape=tuple(np.shape(X)), y_shape=tuple(np.shape(y)))
-    _check_data(report, Xa, ya, kind)
+    _check_data(report, Xa, ya, kind, given=(X, y))
     out = _check_outputs(report, model, data, kind)
     if out is not None:
         _check_loss(report, model, data, loss, kind, out)
@@ -116,8 +116,24 @@ def diagnose(model: Any, X: Any, y: Any, loss: Any, max_samples: int = 1024) -> 
 
 
 # ---- 1. the data -----------------------------------------------------------------------------
-def _check_data(report: Report, X: np.ndarray, y: np.ndarray, kind: str) -> None:
-    msg = f"X {X.shape} {X.dtype}, y {y.shape} {y.dtype}"
+def _described(given: Any, used: np.ndarray) -> str:
+    """Shape and dtype as the user passed them, then as the checks use them if different."""
+    shape, dtype = tuple(np.shape(given)), getattr(given, "dtype", None)
+    if shape[:1] != used.shape[:1]:          # cut to max_samples rows
+        shape = used.shape[:1] + shape[1:]
+    # `is None` first: a numpy dtype == None is True for float64
+    if shape == used.shape and (dtype is None or dtype == used.dtype):
+        return f"{used.shape} {used.dtype}"
+    seen = f"{shape} {dtype}" if dtype is not None else f"{shape}"
+    if shape == used.shape:
+        return f"{seen} (as {used.dtype})"
+    return f"{seen} (as {used.shape} {used.dtype})"
+
+
+def _check_data(report: Report, X: np.ndarray, y: np.ndarray, kind: str,
+                given: tuple[Any, Any] | None = None) -> None:
+    gx, gy = given if given is not None else (X, y)
+    msg = f"X {_described(gx, X)}, y {_described(gy, y)}"
     if not np.isfinite(y.astype(float)).all():
         report.checks.append(Check("data", "fail", msg + "; y contains nan or inf",
                                    "clean or drop the rows with missing labels"))
