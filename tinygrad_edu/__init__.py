@@ -22,7 +22,7 @@ from .tensor_factory import (
     zeros,
     zeros_like,
 )
-from .tensor_math import maximum, minimum, where
+from .tensor_select import maximum, minimum, where
 from .tensor_shape import cat, concatenate, stack
 from .train import EarlyStopping, History, TrainingDiverged, evaluate, fit, predict, train_epoch
 from .value import Value

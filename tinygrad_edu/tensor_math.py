@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .tensor_select import maximum, minimum, where
+from .tensor_select import maximum, minimum
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["MathOps", "maximum", "minimum", "where"]  # the last three from tensor_select.py
+__all__ = ["MathOps"]
 
 Axis = int | tuple[int, ...] | None
 
