@@ -528,3 +528,42 @@ def test_changing_an_input_in_place_after_an_op_is_caught_by_backward():
         v = x * c2
         c2[0] = 5.0
         v.sum().backward()
+
+
+def _add_ten(t):
+    t += 10
+
+
+def _set_first(t):
+    t[0] = 10.0
+
+
+@pytest.mark.parametrize("used,changed,change", [
+    ("base", "view", _add_ten),              # through a slice of the tensor the op used
+    ("base", "view", _set_first),
+    ("view", "base", _add_ten),              # the op used the slice; its base changed
+    ("view", "other_view", _add_ten),        # another view (transpose + reshape) of it
+    ("base", "detached", _add_ten),          # detach() shares memory, and the check
+])
+def test_a_change_through_a_view_is_caught_by_backward(used, changed, change):
+    """Slices, reshapes, transposes and detach() share memory with their tensor, so
+    writing through one changes the other: backward must notice either way, or it silently
+    uses the new values (it did, before views shared the check)."""
+    x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    base = Tensor([[1.0, 1.0, 1.0]])
+    names = {"base": base, "view": base[0, 0:2], "other_view": base.T.reshape(3),
+             "detached": base.detach()}
+    y = (x[0, 0:2] * names["view"]).sum() if used == "view" else (x * base).sum()
+    change(names[changed])
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
+
+
+def test_a_copy_is_not_a_view():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([1.0, 1.0, 5.0])
+    y = (x * c[[0, 1]]).sum()                # an integer-array index copies
+    picked = c[[0, 1]]
+    picked += 10                             # changes the copy only
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])

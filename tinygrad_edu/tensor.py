@@ -62,7 +62,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_backward", "_op",
-                 "_tick", "__weakref__")
+                 "_tick", "_base", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ instead of unwrapping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: DTypeLike = None,
@@ -96,6 +96,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         self._backward: Callable[[np.ndarray], None] | None = None
         self._op = ""
         self._tick = 0
+        self._base: Tensor | None = None   # the tensor whose memory this one views, if any
         if requires_grad:
             self.requires_grad_(True)
 
@@ -104,7 +105,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         """A leaf around `arr` itself (no copy, no checks): for results and constants."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t.label = arr, None, False, ""
-        t._prev, t._backward, t._op, t._tick = (), None, "", 0
+        t._prev, t._backward, t._op, t._tick, t._base = (), None, "", 0, None
         return t
 
     # ---- basics ------------------------------------------------------------------------
@@ -173,7 +174,9 @@ class Tensor(ArithOps, MathOps, ShapeOps):
 
     def detach(self) -> Tensor:
         """The same data (shared, not copied) cut off from the graph."""
-        return Tensor._wrap(self.data)
+        out = Tensor._wrap(self.data)
+        out._base = self if self._base is None else self._base   # one memory, one check
+        return out
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph (its gradient passes straight back),
@@ -228,7 +231,7 @@ class Tensor(ArithOps, MathOps, ShapeOps):
         """The output of an op: it keeps parents and closure only if a parent needs grad."""
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
-        out.grad, out.label, out._op, out._tick = None, "", op, _clock[0]
+        out.grad, out.label, out._op, out._tick, out._base = None, "", op, _clock[0], None
         out.requires_grad, out._prev, out._backward = False, (), None
         if _mode.grad_enabled:
             for p in parents:
@@ -311,8 +314,8 @@ def _reset(node: Tensor) -> None:
 def _check_inputs(node: Tensor) -> None:
     """Run by the driver before each closure: no input changed in place since the op ran."""
     if node._tick < _clock[0]:  # something changed in place since: was it an input?
-        for p in node._prev:
-            if p._tick > node._tick:
+        for p in node._prev:   # a view's memory also changes when its base's does
+            if p._tick > node._tick or (p._base is not None and p._base._tick > node._tick):
                 raise RuntimeError(f"{node._op} backward: its input of shape {p.shape} was changed "
                                    "in place (x += ..., x[i] = ...) after the op used it, so "
                                    "the gradient would be wrong (PyTorch refuses it too); "

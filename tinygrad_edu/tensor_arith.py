@@ -47,6 +47,8 @@ _clock = [0]
 def _touch(t: Any) -> None:
     _clock[0] += 1
     t._tick = _clock[0]
+    if t._base is not None:    # a change through a view is a change of the tensor it views
+        t._base._tick = _clock[0]
 
 
 def _category(dt: np.dtype) -> int:

@@ -50,7 +50,7 @@ class ShapeOps:
                              f"into {shape}") from None
         def backward(grad):
             a._accumulate(grad.reshape(a.data.shape))
-        return self._make(out, (a,), "reshape", backward)
+        return _view(self._make(out, (a,), "reshape", backward), self)
 
     view = reshape
 
@@ -67,7 +67,7 @@ class ShapeOps:
         a = self
         def backward(grad):                         # apply the inverse permutation
             a._accumulate(grad.transpose(inverse))
-        return self._make(self.data.transpose(dims), (a,), "permute", backward)
+        return _view(self._make(self.data.transpose(dims), (a,), "permute", backward), self)
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
         """Swap two axes (PyTorch's meaning; for numpy's full reversal use `.T`)."""
@@ -146,7 +146,7 @@ class ShapeOps:
             else:
                 g[index] = grad
             a._accumulate(g)
-        return self._make(np.asarray(out), (a,), "index", backward)
+        return _view(self._make(np.asarray(out), (a,), "index", backward), self)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value`` writes into x, as in PyTorch (an op recorded earlier that
@@ -174,6 +174,14 @@ class ShapeOps:
             raise ValueError(f"setitem: cannot store a value of shape {np.shape(v)} in "
                              f"x[index] of shape {np.shape(self.data[index])}: {e}") from None
         _touch(self)
+
+
+def _view(out: Tensor, src: Tensor) -> Tensor:
+    """Note that `out` shares `src`'s memory (numpy made a view, not a copy), so an in-place
+    change through either counts as a change of both in backward's check, as in PyTorch."""
+    if out.data.base is not None and np.may_share_memory(out.data, src.data):
+        out._base = src if src._base is None else src._base
+    return out
 
 
 def _index(index: Any) -> Any:
