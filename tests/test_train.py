@@ -435,3 +435,44 @@ def test_float64_data_trains_a_float32_model_in_float32():
     assert len(h) == 3 and fit(model, Tensor(X_XOR), Tensor(Y_XOR), nn.MSELoss(),
                                optim.SGD(model.parameters(), lr=0.1), epochs=1,
                                progress=False).epochs == [1]
+
+
+# ---- the epoch loss is a mean per row, whatever the batching --------------------------------
+@pytest.mark.parametrize("scalar", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_epoch_loss_is_the_mean_per_row_for_mean_and_sum_losses(scalar, reduction):
+    # lr 0: the weights never move, so the training loss of an epoch of uneven batches
+    # (4 rows in batches of 3 and 1), the full-batch validation loss and evaluate must agree.
+    # With reduction="sum" the batch values are sums: weighting them by the batch size
+    # again gave a number matching neither (0.49 against 1.20 here).
+    model = (nn.scalar.MLP(2, [4, 1], activation="tanh", seed=0) if scalar
+             else nn.MLP(2, [4], 1, activation="tanh", seed=0, dtype=np.float64))
+    crit = nn.MSELoss(reduction=reduction)
+    h = fit(model, X_XOR, Y_XOR, crit, optim.SGD(model.parameters(), lr=0.0), epochs=1,
+            batch_size=3, validation=(X_XOR, Y_XOR), progress=False)
+    per_row = float(np.mean((predict(model, X_XOR) - Y_XOR) ** 2))  # one output per row
+    assert h.loss[0] == pytest.approx(per_row, rel=1e-9)
+    assert h.val_loss[0] == pytest.approx(per_row, rel=1e-9)
+    assert evaluate(model, X_XOR, Y_XOR, crit, batch_size=3)[0] == pytest.approx(per_row,
+                                                                                 rel=1e-9)
+
+
+def test_value_model_cross_entropy_honours_sum_and_refuses_what_it_cannot_do():
+    X, y = data.blobs(n_samples=6, centers=3, seed=2, labels="int")
+    model = nn.scalar.MLP(2, [3], seed=0)
+    logits = Tensor(predict(model, X))
+    # one batch of 6: the value fit steps on is the loss node itself (was always the mean)
+    loss, _ = evaluate(model, X, y, nn.CrossEntropyLoss(reduction="sum"))
+    ref = nn.CrossEntropyLoss(reduction="sum")(logits, Tensor(y)).item() / 6
+    assert loss == pytest.approx(ref, rel=1e-12)
+    g_sum, g_mean = [], []
+    for red, into in (("sum", g_sum), ("mean", g_mean)):
+        m = nn.scalar.MLP(2, [3], seed=0)
+        opt = optim.SGD(m.parameters(), lr=0.0)
+        fit(m, X, y, nn.CrossEntropyLoss(reduction=red), opt, epochs=1, progress=False)
+        into.extend(p.grad for p in m.parameters())
+    assert np.allclose(g_sum, np.array(g_mean) * 6)
+    for bad in (nn.CrossEntropyLoss(label_smoothing=0.1),
+                nn.CrossEntropyLoss(weight=np.ones(3))):
+        with pytest.raises(ValueError, match="needs a Tensor model"):
+            evaluate(model, X, y, bad)

@@ -175,6 +175,13 @@ def _forward(model: Any, xb: np.ndarray, yb: np.ndarray, loss: Callable,
     return loss(out, Tensor(yb)), nums
 
 
+def _rows_total(loss: Any, value: float, rows: int) -> float:
+    """The batch's loss summed over its rows, so that an epoch's total / N is a mean per row
+    for uneven batches: a "mean" loss (the default) is scaled by the rows, a "sum" loss
+    already is that sum. Train and validation losses then compare whatever the batching."""
+    return value if getattr(loss, "reduction", "mean") == "sum" else value * rows
+
+
 def _loss_value(node: Any) -> float:
     data = np.asarray(node.data)
     if data.size != 1:
@@ -188,7 +195,9 @@ def _loss_value(node: Any) -> float:
 def _value_batch_loss(loss: Any, preds: list[Any], yb: np.ndarray) -> Value:
     kind = type(loss).__name__
     if kind == "CrossEntropyLoss":
-        return _mean([_value_cross_entropy(p, t) for p, t in zip(preds, yb.tolist())])
+        _check_value_cross_entropy(loss)
+        terms = [_value_cross_entropy(p, t) for p, t in zip(preds, yb.tolist())]
+        return Value.sum(terms) if loss.reduction == "sum" else _mean(terms)
     if kind in _ELEMENTWISE:
         flat = [v for p in preds for v in ([p] if isinstance(p, Value) else p)]
         return loss(flat, yb.reshape(-1).tolist())
@@ -199,6 +208,16 @@ def _value_batch_loss(loss: Any, preds: list[Any], yb: np.ndarray) -> Value:
 
 def _mean(terms: list[Value]) -> Value:
     return terms[0] if len(terms) == 1 else Value.sum(terms) * (1.0 / len(terms))
+
+
+def _check_value_cross_entropy(loss: Any) -> None:
+    # the Value path below is plain -log softmax; say so rather than ignore what it lacks
+    if getattr(loss, "weight", None) is not None or getattr(loss, "label_smoothing", 0.0):
+        raise ValueError("fit: CrossEntropyLoss with weight= or label_smoothing= needs a Tensor "
+                         "model; for a Value model use CrossEntropyLoss() or your own loss")
+    if loss.reduction not in ("mean", "sum"):
+        raise ValueError(f"fit: the loss must be one number (reduction 'mean' or 'sum'), got "
+                         f"reduction {loss.reduction!r}")
 
 
 def _value_cross_entropy(pred: Any, target: Any) -> Value:

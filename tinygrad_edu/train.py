@@ -35,6 +35,7 @@ from .batch import (
     _outputs,
     _params,
     _prepare,
+    _rows_total,
     _set_mode,
     accuracy_for,
 )
@@ -60,8 +61,10 @@ class TrainingDiverged(FloatingPointError):
 class History:
     """What `fit` recorded, one entry per epoch: plain lists of floats, ready for plots and JSON.
 
-    ``loss``/``accuracy`` are the training values, each the mean over the epoch's batches as
-    measured during training (before each step, as the tutorials' loops print them);
+    ``loss``/``accuracy`` are the training values, each a mean per row over the epoch as
+    measured during training (before each step, as the tutorials' loops print them; a
+    ``reduction="sum"`` loss is summed over the epoch and divided by the rows, so that train
+    and validation losses compare whatever the batch sizes);
     ``val_loss``/``val_accuracy`` are measured after the epoch. A list is empty when there is
     nothing to measure (no validation set; no accuracy for regression). Epochs count from 1.
     """
@@ -187,7 +190,7 @@ def _train_epoch(model: Any, data: _Data, loss: Callable, optimizer: Any, bs: in
                 epoch, b + 1, value)
         node.backward()
         optimizer.step()
-        total += value * len(xb)
+        total += _rows_total(loss, value, len(xb))
         if acc_fn is not None:
             correct += acc_fn(out, yb) * len(xb)
     return total / n, (correct / n if acc_fn is not None else None)
@@ -215,7 +218,7 @@ def _evaluate(model: Any, data: _Data, loss: Callable,
             for start in range(0, n, bs):
                 xb, yb = X[start:start + bs], y[start:start + bs]
                 node, out = _forward(model, xb, yb, loss, data.scalar)
-                total += _loss_value(node) * len(xb)
+                total += _rows_total(loss, _loss_value(node), len(xb))
                 if acc_fn is not None:
                     correct += acc_fn(out, yb) * len(xb)
     finally:
