@@ -476,3 +476,17 @@ def test_value_model_cross_entropy_honours_sum_and_refuses_what_it_cannot_do():
                 nn.CrossEntropyLoss(weight=np.ones(3))):
         with pytest.raises(ValueError, match="needs a Tensor model"):
             evaluate(model, X, y, bad)
+
+
+def test_history_and_evaluate_hold_python_floats_even_from_a_numpy_accuracy():
+    # a float32 accuracy of your own made history.to_dict() fail in json.dumps
+    model = nn.MLP(2, [4], 1, seed=0)
+    acc32 = lambda out, t: ((out > 0) == (t > 0.5)).astype(np.float32).mean()  # noqa: E731
+    h = fit(model, X_XOR, Y_XOR, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=0.1),
+            epochs=2, batch_size=3, validation=(X_XOR, Y_XOR), accuracy=acc32, progress=False)
+    assert all(type(v) is float for v in h.accuracy + h.val_accuracy)
+    json.dumps(h.to_dict())
+    loss, acc = evaluate(model, X_XOR, Y_XOR, nn.BCEWithLogitsLoss())
+    assert type(loss) is float and type(acc) is float  # was np.float64: prints as np.float64(..)
+    assert type(train_epoch(model, X_XOR, Y_XOR, nn.BCEWithLogitsLoss(),
+                            optim.SGD(model.parameters(), lr=0.1))[1]) is float

@@ -192,7 +192,7 @@ def _train_epoch(model: Any, data: _Data, loss: Callable, optimizer: Any, bs: in
         optimizer.step()
         total += _rows_total(loss, value, len(xb))
         if acc_fn is not None:
-            correct += acc_fn(out, yb) * len(xb)
+            correct += float(acc_fn(out, yb)) * len(xb)  # a numpy scalar is no JSON
     return total / n, (correct / n if acc_fn is not None else None)
 
 
@@ -220,7 +220,7 @@ def _evaluate(model: Any, data: _Data, loss: Callable,
                 node, out = _forward(model, xb, yb, loss, data.scalar)
                 total += _rows_total(loss, _loss_value(node), len(xb))
                 if acc_fn is not None:
-                    correct += acc_fn(out, yb) * len(xb)
+                    correct += float(acc_fn(out, yb)) * len(xb)
     finally:
         _set_mode(model, was_training)
     return total / n, (correct / n if acc_fn is not None else None)
