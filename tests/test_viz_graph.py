@@ -122,6 +122,33 @@ def test_labels_are_escaped_for_dot(label):
         assert any("data 1" in v for v in records.values())
 
 
+# label -> the text the picture must show: entities are text, not markup; control
+# characters (NUL ends dot's input, \x01 makes invalid XML) show as Python escapes
+SHOWN_AS = [("&amp;", "&amp;"), ("&lt;b&gt;", "&lt;b&gt;"), ("&#60;", "&#60;"),
+            ("a & b", "a & b"), ("nul\x00here", "nul\\x00here"), ("bell\x07", "bell\\x07"),
+            ("esc\x1b[0m", "esc\\x1b[0m"), ("two\nlines", "two lines"),
+            ("lone\ud800", "lone\\ud800")]
+
+
+@pytest.mark.parametrize("label,shown", SHOWN_AS)
+def test_entities_and_control_characters_show_as_typed(label, shown):
+    a = Value(1.0, label=label)
+    out = a * 2.0
+    out._op = label
+    g = draw_graph(out, params={label + "!": a})
+    assert all(c.isprintable() or c in "\n\t" for c in g.source)
+    g.source.encode("utf-8")  # a lone surrogate cannot be written to the .dot file
+    if HAVE_DOT:
+        import xml.etree.ElementTree as ET
+
+        done = subprocess.run(["dot", "-Tsvg"], input=g.source.encode("utf-8"),
+                              capture_output=True)
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        svg = ET.fromstring(done.stdout)  # well-formed XML, or this raises
+        texts = [t.text for t in svg.iter() if t.tag.endswith("}text")]
+        assert shown in texts and shown + "!" in texts
+
+
 def test_colours_follow_the_legend_and_params_name_leaves():
     w, b, x = Value(0.5), Value(0.1), Value(2.0, label="x")
     loss = (w * x + b).tanh()
@@ -153,8 +180,9 @@ def test_bad_arguments_are_named():
         draw_graph([Value(1.0)])
     with pytest.raises(ValueError, match="rankdir"):
         draw_graph(Value(1.0), rankdir="left")
-    with pytest.raises(ValueError, match="max_nodes"):
-        draw_graph(Value(1.0), max_nodes=0)
+    for bad in (0, -1, True, 1.5, "10"):
+        with pytest.raises(ValueError, match="max_nodes"):
+            draw_graph(Value(1.0), max_nodes=bad)
 
 
 def test_graph_over_the_cap_is_collapsed_near_the_output():
@@ -243,6 +271,14 @@ def test_missing_dot_fails_early_and_keeps_the_source(tmp_path, monkeypatch):
         assert hint in msg
     assert (tmp_path / "graph.dot").read_text() == g.source
     assert not (tmp_path / "graph.svg").exists()
+
+
+def test_render_makes_missing_folders(tmp_path):
+    g = draw_graph(Value(1.0) + 1)
+    assert render(g, tmp_path / "new" / "dir" / "g.dot").read_text() == g.source
+    if HAVE_DOT:
+        assert render(g, tmp_path / "other" / "g.svg").read_bytes().startswith(b"<?xml")
+        assert (tmp_path / "other" / "g.dot").exists()
 
 
 def test_render_source_only_and_bad_suffix(tmp_path):

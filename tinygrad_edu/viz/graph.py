@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import unicodedata
 from collections import Counter, deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,16 +47,28 @@ def _graphviz() -> Any:
 _RECORD_SPECIAL = str.maketrans({c: "\\" + c for c in "{}|<>\""})
 
 
-def _record_field(text: str) -> str:
-    """Text for one field of a record label: backslashes doubled first, then the
-    characters that record syntax gives a meaning ({ } | < >) and quotes escaped."""
-    text = " ".join(str(text).replace("\\", "\\\\").split())
-    return text.translate(_RECORD_SPECIAL)
+def _visible(ch: str) -> str:
+    # A control character or lone surrogate: NUL ends dot's input, \x01 makes the SVG
+    # invalid XML, a surrogate cannot be written as UTF-8. Show it as Python writes it.
+    if unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff":
+        return ascii(ch)[1:-1]
+    return ch
 
 
 def _plain(text: str) -> str:
-    """Text for an ordinary label line (only backslashes are special there)."""
-    return " ".join(str(text).replace("\\", "\\\\").split())
+    """Text for an ordinary label line: whitespace runs (a newline too) become one space,
+    unprintable characters their escapes; then backslashes are doubled and & written as
+    &amp; (dot reads entities in every label: "&amp;" would show as "&")."""
+    text = " ".join(str(text).split())
+    if not text.isprintable():
+        text = "".join(_visible(ch) for ch in text)
+    return text.replace("\\", "\\\\").replace("&", "&amp;")
+
+
+def _record_field(text: str) -> str:
+    """Text for one field of a record label: as `_plain`, then the characters that record
+    syntax gives a meaning ({ } | < >) and quotes escaped."""
+    return _plain(text).translate(_RECORD_SPECIAL)
 
 
 def _label(text: str) -> str:
@@ -159,7 +172,8 @@ def draw_graph(
     check_node(root, "draw_graph")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+    if max_nodes is not None and (not isinstance(max_nodes, int)
+                                  or isinstance(max_nodes, bool) or max_nodes < 1):
         raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
     names = parameter_names(params)
     order = topological_order(root)
@@ -232,6 +246,7 @@ _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
 def render(graph: graphviz.Digraph, path: str | Path) -> Path:
     """Write `graph` to `path` as svg, png or pdf (chosen by the suffix); returns the path.
+    Missing folders on the way are made.
 
     The DOT source is always written beside it first (``graph.svg`` -> ``graph.dot``), so
     when Graphviz's ``dot`` program is missing you keep the source and get an error that
@@ -243,6 +258,7 @@ def render(graph: graphviz.Digraph, path: str | Path) -> Path:
     if suffix not in _FORMATS and source != path:
         raise ValueError(f"render: cannot tell the format of {str(path)!r} from its suffix; "
                          "end it in .svg, .png or .pdf (or .dot for the DOT source only)")
+    source.parent.mkdir(parents=True, exist_ok=True)  # as plot's path= does
     source.write_text(graph.source, encoding="utf-8")
     if source == path:
         return path
