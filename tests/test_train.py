@@ -490,3 +490,28 @@ def test_history_and_evaluate_hold_python_floats_even_from_a_numpy_accuracy():
     assert type(loss) is float and type(acc) is float  # was np.float64: prints as np.float64(..)
     assert type(train_epoch(model, X_XOR, Y_XOR, nn.BCEWithLogitsLoss(),
                             optim.SGD(model.parameters(), lr=0.1))[1]) is float
+
+
+def test_a_validation_set_unlike_the_training_set_fails_before_training_and_says_so():
+    # these failed only after a whole epoch, with "fit: ... but y has shape (4,)" about the
+    # validation y (the training y was right), or a Linear error about the validation X
+    seen = []
+    model = nn.MLP(2, [2], 1, seed=0)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    spy = lambda e, h, m: seen.append(e)  # noqa: E731
+    bce = nn.BCEWithLogitsLoss()
+    with pytest.raises(ValueError, match=r"validation y has shape \(4,\) but y has shape "
+                                         r"\(4, 1\)"):
+        fit(model, X_XOR, Y_XOR, bce, opt, epochs=2, validation=(X_XOR, Y_XOR.ravel()),
+            callbacks=[spy], progress=False)
+    with pytest.raises(ValueError, match="validation X has 3 features per row but X has 2"):
+        fit(model, X_XOR, Y_XOR, bce, opt, epochs=2, validation=(np.ones((4, 3)), Y_XOR),
+            callbacks=[spy], progress=False)
+    assert seen == []
+    # errors from evaluate and train_epoch name the function you called
+    with pytest.raises(ValueError, match=r"^evaluate: the model outputs shape \(4, 1\) but y"):
+        evaluate(model, X_XOR, Y_XOR.ravel(), bce)
+    with pytest.raises(ValueError, match="^evaluate: batch_size must be"):
+        evaluate(model, X_XOR, Y_XOR, bce, batch_size=0)
+    with pytest.raises(ValueError, match="^train_epoch: X has 4 rows but y has 3"):
+        train_epoch(model, X_XOR, Y_XOR[:3], bce, opt)

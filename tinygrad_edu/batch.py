@@ -37,6 +37,8 @@ class _Data:
     scalar: bool
     params: list[Any]
     accuracy: AccuracyFn | None
+    who: str = "fit"   # for errors: the function called, and which data ("validation ")
+    what: str = ""
 
 
 def _prepare(model: Any, X: Any, y: Any, loss: Any, accuracy: Accuracy,
@@ -44,7 +46,7 @@ def _prepare(model: Any, X: Any, y: Any, loss: Any, accuracy: Accuracy,
     params = _params(model)
     scalar = bool(params) and isinstance(params[0], Value)
     X, y = _arrays(params, X, y, loss, scalar, what, who)
-    return _Data(X, y, scalar, params, _resolve_accuracy(accuracy, loss, y))
+    return _Data(X, y, scalar, params, _resolve_accuracy(accuracy, loss, y), who, what)
 
 
 # ---- accuracy ------------------------------------------------------------------------------
@@ -131,12 +133,12 @@ def _arrays(params: list[Any], X: Any, y: Any, loss: Any, scalar: bool,
     return X, y
 
 
-def _batch_size(batch_size: Any) -> int | None:
+def _batch_size(batch_size: Any, who: str = "fit") -> int | None:
     if batch_size is None:
         return None
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:
-        raise ValueError(f"fit: batch_size must be None (full batch) or an int >= 1, "
+        raise ValueError(f"{who}: batch_size must be None (full batch) or an int >= 1, "
                          f"got {batch_size!r}")
     return int(batch_size)
 
@@ -162,14 +164,15 @@ def _outputs(model: Any, xb: np.ndarray, scalar: bool) -> tuple[Any, np.ndarray]
 
 
 def _forward(model: Any, xb: np.ndarray, yb: np.ndarray, loss: Callable,
-             scalar: bool) -> tuple[Any, np.ndarray]:
+             scalar: bool, who: str = "fit", what: str = "") -> tuple[Any, np.ndarray]:
     """The batch's loss (a graph node) and the model's outputs as numbers."""
     out, nums = _outputs(model, xb, scalar)
     if scalar:
         return _value_batch_loss(loss, out, yb), nums
     if type(loss).__name__ in _ELEMENTWISE and out.shape != yb.shape:
         hint = ", e.g. y.reshape(-1, 1)" if yb.size == out.data.size and out.ndim == 2 else ""
-        raise ValueError(f"fit: the model outputs shape {out.shape} but y has shape {yb.shape}: "
+        raise ValueError(f"{who}: the model outputs shape {out.shape} but {what}y has shape "
+                         f"{yb.shape}: "
                          f"{type(loss).__name__} compares them element by element, so give y "
                          f"the outputs' shape{hint}")
     return loss(out, Tensor(yb)), nums

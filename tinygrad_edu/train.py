@@ -160,8 +160,9 @@ def train_epoch(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any,
     keeps their order). Returns the epoch's (mean loss, accuracy or None), both measured on
     each batch before its step. Raises `TrainingDiverged` when the loss is nan or inf.
     """
-    data = _prepare(model, X, y, loss, accuracy)
-    result = _train_epoch(model, data, loss, optimizer, _batch_size(batch_size), rng, epoch)
+    data = _prepare(model, X, y, loss, accuracy, who="train_epoch")
+    result = _train_epoch(model, data, loss, optimizer, _batch_size(batch_size, "train_epoch"),
+                          rng, epoch)
     _check_parameters(data.params, epoch, optimizer)
     return result
 
@@ -179,7 +180,7 @@ def _train_epoch(model: Any, data: _Data, loss: Callable, optimizer: Any, bs: in
         sel = slice(b * bs, (b + 1) * bs) if order is None else order[b * bs:(b + 1) * bs]
         xb, yb = X[sel], y[sel]
         optimizer.zero_grad()
-        node, out = _forward(model, xb, yb, loss, data.scalar)
+        node, out = _forward(model, xb, yb, loss, data.scalar, data.who, data.what)
         value = _loss_value(node)
         if not math.isfinite(value):
             raise TrainingDiverged(
@@ -202,8 +203,8 @@ def evaluate(model: Any, X: Any, y: Any, loss: Callable, *, accuracy: Accuracy =
 
     The model's training mode is restored afterwards. Batching only saves memory here.
     """
-    data = _prepare(model, X, y, loss, accuracy)
-    return _evaluate(model, data, loss, _batch_size(batch_size))
+    data = _prepare(model, X, y, loss, accuracy, who="evaluate")
+    return _evaluate(model, data, loss, _batch_size(batch_size, "evaluate"))
 
 
 def _evaluate(model: Any, data: _Data, loss: Callable,
@@ -217,7 +218,7 @@ def _evaluate(model: Any, data: _Data, loss: Callable,
         with no_grad():
             for start in range(0, n, bs):
                 xb, yb = X[start:start + bs], y[start:start + bs]
-                node, out = _forward(model, xb, yb, loss, data.scalar)
+                node, out = _forward(model, xb, yb, loss, data.scalar, data.who, data.what)
                 total += _rows_total(loss, _loss_value(node), len(xb))
                 if acc_fn is not None:
                     correct += float(acc_fn(out, yb)) * len(xb)
@@ -269,6 +270,7 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("fit: validation must be a pair (X_val, y_val)")
         val = _prepare(model, validation[0], validation[1], loss, data.accuracy, "validation ")
+        _check_like_training(data, val)
     if early_stopping is not None:
         if not isinstance(early_stopping, EarlyStopping):
             raise TypeError(f"fit: early_stopping must be an EarlyStopping, got "
@@ -337,6 +339,18 @@ def _lr_hint(optimizer: Any) -> str:
         return f" (it is {optimizer.param_groups[0]['lr']:g})"
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return ""
+
+
+def _check_like_training(data: _Data, val: _Data) -> None:
+    """Validation rows must look like training rows: caught here, not after an epoch."""
+    if val.X.shape[1:] != data.X.shape[1:]:
+        raise ValueError(f"fit: validation X has {val.X.shape[1]} features per row but X has "
+                         f"{data.X.shape[1]}")
+    if val.y.shape[1:] != data.y.shape[1:]:
+        hint = f", e.g. y_val.reshape(-1, {data.y.shape[1]})" \
+            if data.y.ndim == 2 and val.y.size == len(val.y) * data.y.shape[1] else ""
+        raise ValueError(f"fit: validation y has shape {val.y.shape} but y has shape "
+                         f"{data.y.shape}: give both the same shape per row{hint}")
 
 
 def _check_parameters(params: list[Any], epoch: int, optimizer: Any) -> None:
