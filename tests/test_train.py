@@ -515,3 +515,19 @@ def test_a_validation_set_unlike_the_training_set_fails_before_training_and_says
         evaluate(model, X_XOR, Y_XOR, bce, batch_size=0)
     with pytest.raises(ValueError, match="^train_epoch: X has 4 rows but y has 3"):
         train_epoch(model, X_XOR, Y_XOR[:3], bce, opt)
+
+
+def test_callbacks_and_seed_are_checked_up_front():
+    model = nn.MLP(2, [2], 1, seed=0)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    args = (model, X_XOR, Y_XOR, nn.MSELoss(), opt)
+    seen = []
+    # one function instead of a list was "'function' object is not iterable" after an epoch
+    h = fit(*args, epochs=2, callbacks=lambda e, h, m: seen.append(e), progress=False)
+    assert seen == [1, 2] and len(h) == 2
+    with pytest.raises(TypeError, match=r"callbacks must be functions cb\(epoch, history, "
+                                        r"model\), got None"):
+        fit(*args, epochs=2, callbacks=[None], progress=False)
+    assert seen == [1, 2]  # nothing trained
+    with pytest.raises(ValueError, match=r"fit: seed must be an int >= 0 or None, got -1"):
+        fit(*args, epochs=1, batch_size=2, seed=-1, progress=False)

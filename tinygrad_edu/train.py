@@ -243,7 +243,8 @@ def predict(model: Any, X: Any) -> np.ndarray:
 # ---- fit -----------------------------------------------------------------------------------
 def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
         batch_size: int | None = None, validation: tuple[Any, Any] | None = None,
-        shuffle: bool = True, seed: int | None = 0, callbacks: Sequence[Callback] = (),
+        shuffle: bool = True, seed: int | None = 0,
+        callbacks: Callback | Sequence[Callback] = (),
         early_stopping: EarlyStopping | None = None, progress: bool = True,
         accuracy: Accuracy = "auto") -> History:
     """Train `model` on (X, y) for `epochs` epochs and return its `History`.
@@ -252,8 +253,8 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
       Rows are reshuffled each epoch (``shuffle``) from a generator seeded by ``seed``.
     - ``validation=(X_val, y_val)``: measured after every epoch (no_grad, eval mode).
     - ``early_stopping=EarlyStopping(...)``: stop when the validation loss stalls.
-    - ``callbacks``: each is called as ``cb(epoch, history, model)`` after every epoch; one
-      that returns True or "stop" ends training.
+    - ``callbacks``: a function or a list of them, each called as ``cb(epoch, history, model)``
+      after every epoch; one that returns True or "stop" ends training.
     - ``progress``: a tqdm bar with loss and accuracy, when tqdm is installed and the bar's
       stream (stderr) is a terminal.
     - ``accuracy``: "auto" (see `accuracy_for`), None for none, or ``fn(outputs, y) -> float``.
@@ -279,7 +280,12 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
             raise ValueError("fit: early stopping monitors the validation loss: pass "
                              "validation=(X_val, y_val), or use EarlyStopping(monitor='loss')")
         early_stopping.reset()
-    rng = np.random.default_rng(seed) if shuffle else None
+    callbacks = [callbacks] if callable(callbacks) else list(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"fit: callbacks must be functions cb(epoch, history, model), "
+                            f"got {cb!r}")
+    rng = _rng(seed) if shuffle else None
     history = History()
     was_training = getattr(model, "training", True)
     bar = _progress_bar(int(epochs), progress)
@@ -334,6 +340,13 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
 
 
 # ---- guards and the progress bar ------------------------------------------------------------
+def _rng(seed: Any) -> np.random.Generator:
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):  # numpy says "expected non-negative integer": whose?
+        raise ValueError(f"fit: seed must be an int >= 0 or None, got {seed!r}") from None
+
+
 def _lr_hint(optimizer: Any) -> str:
     try:
         return f" (it is {optimizer.param_groups[0]['lr']:g})"
