@@ -62,6 +62,15 @@ def _pow(a: float, b: float) -> float:
         return -math.inf if a < 0 and b % 2 == 1 else math.inf
 
 
+def _pow_slope(a: float, b: float) -> float:
+    """d(a^b)/da = b a^(b-1), with PyTorch's values where that formula breaks down."""
+    if b == 0:       # a^0 = 1 is flat everywhere; the formula gives 0 * inf = nan at a = 1e-320
+        return 0.0
+    if a == 0 and b < 1:
+        return math.inf
+    return b * _pow(a, b - 1)
+
+
 def _no_gradient(grad: float) -> None:
     """The backward of an output whose local slope is 0 (relu at x <= 0): nothing flows.
     One shared function, so such nodes allocate no closure at all."""
@@ -154,7 +163,7 @@ class Value:
                              "non-integer exponent)")
         if x == 0 and c < 0:
             raise ZeroDivisionError(f"pow: 0.0 ** {c} divides by zero")
-        d = c * _pow(x, c - 1) if (x != 0 or c >= 1) else (0.0 if c == 0 else math.inf)
+        d = _pow_slope(x, c)
         def backward(grad):                    # d(x^c)/dx = c x^(c-1)
             self.grad += d * grad
         return Value._make(_pow(x, c), (self,), f"**{c:g}", backward)
@@ -193,13 +202,16 @@ class Value:
         c = _const(other, "/")
         if c == 0:
             raise ZeroDivisionError(f"div: {self.data} / 0")
-        return self * (1.0 / c)
+        # a true division, not self * (1 / c): 1 / 5e-324 is inf, and 0 * inf is nan
+        def backward(grad):
+            self.grad += grad / c
+        return Value._make(self.data / c, (self,), "/", backward)
 
     def __rtruediv__(self, other: Number) -> Value:
         c, x = _const(other, "/"), self.data
         if x == 0:
             raise ZeroDivisionError(f"div: {c} / 0.0 (the denominator Value is 0)")
-        d = -c / (x * x)
+        d = -(c / x) / x                       # not c / (x*x): x*x underflows to 0 for x = 1e-200
         def backward(grad):                    # d(c/x)/dx = -c/x^2
             self.grad += d * grad
         return Value._make(c / x, (self,), "/", backward)
@@ -229,7 +241,7 @@ class Value:
         if self.data < 0:
             raise ValueError(f"sqrt: input must be >= 0, got {self.data}")
         s = math.sqrt(self.data)
-        d = 0.5 / s if s > 0 else math.inf     # as PyTorch: the slope at 0 is inf
+        d = 0.5 / s if s != 0 else math.inf    # as PyTorch: the slope at 0 is inf (at nan, nan)
         def backward(grad):
             self.grad += d * grad
         return Value._make(s, (self,), "sqrt", backward)
@@ -251,13 +263,13 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, x). Its slope at exactly 0 is taken as 0, as PyTorch does."""
-        if self.data > 0:
+        # `not x <= 0` is true for nan too: as torch.relu, nan stays nan (a 0 would hide a
+        # diverged network) and passes its gradient on
+        if not self.data <= 0:
             def backward(grad):                # slope 1
                 self.grad += grad
             return Value._make(self.data, (self,), "relu", backward)
-        # nan stays nan (as torch.relu): hiding it as 0 would hide a diverged network
-        return Value._make(self.data if math.isnan(self.data) else 0.0, (self,), "relu",
-                           _no_gradient)
+        return Value._make(0.0, (self,), "relu", _no_gradient)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, else negative_slope * x (slope at 0: negative_slope, as PyTorch)."""
@@ -341,12 +353,12 @@ def _check_finite(node: Value) -> None:
 def _pow_values(base: Value, exp: Value, const_base: bool = False) -> Value:
     """base ** exp where the exponent is a Value: gradients flow to base and exponent."""
     a, b = float(base.data), float(exp.data)
-    if a <= 0 and not b.is_integer():
-        raise ValueError(f"pow: base {a} <= 0 with non-integer exponent {b} is not a real number")
+    if a < 0 and not b.is_integer():
+        raise ValueError(f"pow: base {a} < 0 with non-integer exponent {b} is not a real number")
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"pow: 0.0 ** {b} divides by zero")
     out = _pow(a, b)
-    da = b * _pow(a, b - 1) if (a != 0 or b >= 1) else (0.0 if b == 0 else math.inf)
+    da = _pow_slope(a, b)
     # d(a^b)/db = a^b ln a; at a = 0 PyTorch takes it as 0, for a < 0 it is nan.
     db = out * math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
     if const_base:
