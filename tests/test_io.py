@@ -81,7 +81,7 @@ def test_the_file_is_a_plain_npz_with_a_uint8_json_header(tmp_path):
 
 def test_custom_activation_cannot_be_saved_and_says_why(tmp_path):
     model = nn.MLP(2, 3, 1, activation=lambda t: t * t.sigmoid())
-    with pytest.raises(ValueError, match=r"1 is a custom activation.*stores no code"):
+    with pytest.raises(ValueError, match=r"layer '1' is a custom activation.*stores no code"):
         save(model, tmp_path / "m.npz")
     assert not list(tmp_path.iterdir())  # nothing half-written
 
@@ -389,3 +389,149 @@ def test_saving_non_finite_weights_is_an_error_and_writes_nothing(tmp_path):
         save(model, tmp_path / "m.npz")
     assert not list(tmp_path.iterdir())
     np.savez(tmp_path / "broken.npz", **model.state_dict())  # the way to keep them, as it says
+
+
+# ---- what save writes, load reads ---------------------------------------------------------------
+def _nested(depth):
+    model = nn.Linear(2, 2, seed=0)
+    for _ in range(depth):
+        model = nn.Sequential(model)
+    return model
+
+
+def _with_extra_parameter():
+    layer = nn.Linear(2, 3, seed=0)
+    layer.scale = nn.Parameter(np.ones(3, np.float32))
+    return nn.Sequential(layer, nn.ReLU())
+
+
+def _mixed_bias():
+    layer = nn.Linear(2, 3, seed=0)
+    layer.bias = nn.Parameter(np.zeros(3))
+    return layer
+
+
+def _contains_itself():
+    model = nn.Sequential(nn.Linear(2, 2, seed=0))
+    model.append(model)
+    return model
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: nn.Sequential(nn.Linear(2, 2, seed=0), nn.LeakyReLU(float("nan"))),
+     "negative_slope must be a finite number, got nan; load would refuse"),
+    (lambda: nn.Sequential(nn.Linear(2, 2, seed=0), nn.Softmax(dim=40)),
+     "dim must be null or a small int, got 40"),
+    (_mixed_bias, r"weight of float32 \(3, 2\) and a bias of float64 \(3,\)"),
+    (_with_extra_parameter, r"differing: \['0.scale'\]"),
+    (_contains_itself, "'1' contains itself"),
+    (lambda: _nested(40), "nested more than 32 deep"),
+], ids=["nan_slope", "softmax_dim", "mixed_bias", "extra_parameter", "cycle", "too_deep"])
+def test_save_refuses_what_load_would_refuse_and_writes_nothing(make, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        save(make(), tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="longdouble is float64 here")
+def test_save_refuses_a_dtype_the_format_cannot_hold(tmp_path):
+    with pytest.raises(ValueError, match=r"layer 'layer' has float128 weights; .*float16, float32"):
+        save(nn.Sequential(OrderedDict(layer=nn.Linear(2, 2, dtype=np.longdouble))),
+             tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_numpy_ints_in_settings_are_saved_as_plain_ints(tmp_path):
+    model = nn.Sequential(nn.MLP(np.int64(2), [np.int64(4)], np.int32(3), seed=0),
+                          nn.LogSoftmax(dim=np.int64(1)))
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz")
+    assert repr(loaded) == repr(model) and loaded[1].dim == 1
+    np.testing.assert_array_equal(_predict(loaded), _predict(model))
+
+
+def test_a_linear_given_new_weights_is_saved_as_they_are(tmp_path):
+    """forward uses the weight, whatever in_features says, so the file must too."""
+    layer = nn.Linear(2, 3, seed=0)
+    layer.weight = nn.Parameter(np.full((5, 2), 0.5, np.float32))
+    layer.bias = nn.Parameter(np.arange(5, dtype=np.float32))
+    save(layer, tmp_path / "m.npz")
+    np.testing.assert_array_equal(_predict(load(tmp_path / "m.npz")), _predict(layer))
+
+
+def test_a_shared_layer_is_still_shared_after_loading(tmp_path):
+    shared = nn.Linear(2, 2, seed=0)
+    model = nn.Sequential(OrderedDict(a=shared, act=nn.Tanh(),
+                                      body=nn.Sequential(shared, nn.ReLU()), c=shared))
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz")
+    assert loaded.a is loaded.body[0] is loaded.c and len(loaded.parameters()) == 2
+    assert list(loaded.state_dict()) == list(model.state_dict())
+    np.testing.assert_array_equal(_predict(loaded), _predict(model))
+    # one activation instance shared by every hidden layer, as MLP(activation=module) makes
+    mlp = nn.MLP(2, [4, 4], 1, activation=nn.LeakyReLU(0.2), seed=0)
+    save(mlp, tmp_path / "mlp.npz")
+    loaded = load(tmp_path / "mlp.npz")
+    assert loaded[1] is loaded[3] and loaded[1].negative_slope == 0.2
+
+
+def test_each_layer_keeps_its_own_mode(tmp_path):
+    """Dropout switched off while the rest trains must stay off: else the loaded model's
+    predictions are random where the saved one's were not."""
+    model = nn.MLP(2, [8, 8], 1, dropout=0.5, seed=0)
+    model[2].eval()
+    model[5].eval()
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz")
+    assert [m.training for m in loaded.modules()] == [m.training for m in model.modules()]
+    np.testing.assert_array_equal(_predict(loaded), _predict(model))
+
+
+@pytest.mark.parametrize("spec,match", [
+    ({"type": "Shared", "of": ""}, "shares '', which is not a layer described before it"),
+    ({"type": "Sequential", "children": [["0", {"type": "Shared", "of": "0"}]]},
+     "shares '0', which is not"),
+    ({"type": "Sequential", "children": [["0", {"type": "Shared", "of": ["0"]}]]},
+     r"shares \['0'\]"),
+    (dict(LINEAR, training="yes"), "training must be true or false"),
+    ({"type": "Shared", "of": "", "training": True}, "unexpected fields"),
+])
+def test_bad_shared_references_and_modes(tmp_path, spec, match):
+    _fails(_write(tmp_path / "s.npz", GOOD, _header(spec)), match)
+
+
+def test_a_shared_layer_saved_with_two_different_weights_is_refused(tmp_path):
+    square = dict(LINEAR, in_features=3)
+    spec = {"type": "Sequential", "children": [["0", square],
+                                               ["1", {"type": "Shared", "of": "0"}]]}
+    weights = {"weight": np.eye(3, dtype=np.float32), "bias": GOOD["bias"]}
+    arrays = {f"{i}.{k}": v for i in (0, 1) for k, v in weights.items()}
+    loaded = load(_write(tmp_path / "ok.npz", arrays, _header(spec)))
+    assert loaded[0] is loaded[1]
+    arrays["1.bias"] = arrays["1.bias"] + 1  # which of the two would the layer get?
+    _fails(_write(tmp_path / "two.npz", arrays, _header(spec)),
+           r"arrays '0.bias' and '1.bias' are one shared layer's, but they differ")
+
+
+def test_an_interrupted_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    save(nn.Linear(2, 3, seed=0), path)
+    before = path.read_bytes()
+    calls = []
+
+    def crash(f, **arrays):
+        f.write(b"PK half a zip")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save(nn.Linear(2, 3, seed=1), path)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    monkeypatch.undo()
+    real_fsync, real_replace = tinygrad_edu.io.os.fsync, tinygrad_edu.io.os.replace
+    monkeypatch.setattr(tinygrad_edu.io.os, "fsync", lambda fd: calls.append("fsync")
+                        or real_fsync(fd))
+    monkeypatch.setattr(tinygrad_edu.io.os, "replace", lambda a, b: calls.append("replace")
+                        or real_replace(a, b))
+    save(nn.Linear(2, 3, seed=1), path)
+    assert calls == ["fsync", "replace"]  # the data is on disk before it replaces the old

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import re
 import zipfile
 import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -51,55 +53,129 @@ class ModelFileError(ValueError):
 
 
 # ---- describing a model ------------------------------------------------------------------------
-def _describe(m: nn.Module, path: str) -> dict[str, Any]:
-    """A JSON-able description of `m` (exact known classes only: a subclass may compute
-    something else in its forward, which a description cannot carry)."""
+def _class_name(m: Any) -> str:
+    """The class's name, in full where it only shares a name with ours (nn.scalar.MLP)."""
     kind = type(m)
-    where = path or "the model"
+    if getattr(nn, kind.__name__, None) in (None, kind):
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _describe(m: nn.Module, path: str, mode: bool, seen: dict[int, str],
+              above: tuple[int, ...]) -> dict[str, Any]:
+    """A JSON-able description of `m` (exact known classes only: a subclass may compute
+    something else in its forward, which a description cannot carry). A layer met again
+    (shared weights) becomes {"type": "Shared", "of": its first name}, so load shares it
+    too; a layer whose train/eval mode differs from its parent's carries its own."""
+    kind = type(m)
+    where = f"layer {path!r}" if path else "the model"
+    if id(m) in above:
+        raise ValueError(f"save: {where} contains itself, so its description would never end")
+    if id(m) in seen:
+        return {"type": "Shared", "of": seen[id(m)]}
+    if len(above) > MAX_DEPTH:
+        raise ValueError(f"save: {where}: layers nested more than {MAX_DEPTH} deep, which "
+                         "load refuses")
     if kind is nn.Linear:
-        return {"type": "Linear", "in_features": m.in_features, "out_features": m.out_features,
-                "bias": m.bias is not None, "dtype": m.weight.dtype.name}
-    if kind in _SIMPLE.values():
-        return {"type": kind.__name__}
-    if kind is nn.LeakyReLU:
-        return {"type": "LeakyReLU", "negative_slope": float(m.negative_slope)}
-    if kind in (nn.Softmax, nn.LogSoftmax):
-        return {"type": kind.__name__, "dim": m.dim}
-    if kind is nn.Dropout:
-        return {"type": "Dropout", "p": m.p}
-    if kind in (nn.Sequential, nn.MLP):
+        w, b = m.weight.data, None if m.bias is None else m.bias.data
+        if w.dtype.name not in DTYPES:
+            raise ValueError(f"save: {where} has {w.dtype} weights; a model file holds "
+                             f"{', '.join(DTYPES)} (build the model with dtype=np.float64)")
+        if w.ndim != 2 or b is not None and (b.shape != w.shape[:1] or b.dtype != w.dtype):
+            raise ValueError(f"save: {where} has a weight of {w.dtype} {w.shape} and a bias of "
+                             f"{'none' if b is None else f'{b.dtype} {b.shape}'}, which no "
+                             "nn.Linear(in_features, out_features, dtype=) has")
+        # from the weight, which forward uses, not in_features, which a new weight leaves stale
+        spec = {"type": "Linear", "in_features": w.shape[1], "out_features": w.shape[0],
+                "bias": b is not None, "dtype": w.dtype.name}
+    elif kind in _SIMPLE.values():
+        spec = {"type": kind.__name__}
+    elif kind is nn.LeakyReLU:
+        spec = {"type": "LeakyReLU", "negative_slope": float(m.negative_slope)}
+    elif kind in (nn.Softmax, nn.LogSoftmax):
+        spec = {"type": kind.__name__, "dim": None if m.dim is None else _index(m.dim, where)}
+    elif kind is nn.Dropout:
+        spec = {"type": "Dropout", "p": float(m.p)}
+    elif kind in (nn.Sequential, nn.MLP):
         if m._parameters:
             raise ValueError(f"save: {where} has parameters of its own, outside its layers")
-        spec: dict[str, Any] = {"type": kind.__name__}
+        spec = {"type": kind.__name__}
         if kind is nn.MLP:
-            spec.update(in_features=m.in_features, hidden=list(m.hidden),
-                        out_features=m.out_features)
-        spec["children"] = [[name, _describe(c, f"{path}.{name}" if path else name)]
+            spec.update(in_features=_index(m.in_features, where),
+                        hidden=[_index(h, where) for h in m.hidden],
+                        out_features=_index(m.out_features, where))
+        spec["children"] = [[name, _describe(c, f"{path}.{name}" if path else name, m.training,
+                                             seen, (*above, id(m)))]
                             for name, c in m.named_children()]
-        return spec
-    if kind is nn.Lambda:
+    elif kind is nn.Lambda:
         raise ValueError(f"save: {where} is a custom activation ({m.name}); a model file "
                          "stores no code, so it cannot be saved. Use a named activation "
                          "(relu, tanh, sigmoid, leaky_relu), or save model.state_dict() with "
                          "np.savez and rebuild the model in your code")
-    raise ValueError(f"save: {where} is a {kind.__name__}, which save cannot describe: it "
-                     "saves nn.Sequential and nn.MLP models of Linear, activation and Dropout "
-                     "layers. For other models save model.state_dict() with np.savez and "
-                     "rebuild the model in your code")
+    else:
+        raise ValueError(f"save: {where} is a {_class_name(m)}, which save cannot describe: it "
+                         "saves nn.Sequential and nn.MLP models of Linear, activation and "
+                         "Dropout layers. For other models save model.state_dict() with "
+                         "np.savez and rebuild the model in your code")
+    if m.training != mode:
+        spec["training"] = m.training
+    seen[id(m)] = path
+    return spec
+
+
+def _index(value: Any, where: str) -> int:
+    """A plain int for JSON (a numpy int is not JSON)."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise ValueError(f"save: {where} has a setting {value!r} that should be an int") from None
+
+
+def _arrays_match(spec: dict[str, Any], arrays: dict[str, np.ndarray],
+                  specs: dict[str, dict[str, Any]]) -> None:
+    """Check that the model's state_dict holds exactly the arrays its description needs,
+    so save never writes a file that load would refuse (a layer given extra parameters)."""
+    want = dict(_expected(spec, "", specs))
+    got = {k: (a.shape, a.dtype.name) for k, a in arrays.items()}
+    if want != got:
+        odd = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
+        raise ValueError(f"save: the model's state_dict does not hold the arrays its layers "
+                         f"describe (differing: {odd}), so load could not rebuild it")
+
+
+def _expected(spec: dict[str, Any], prefix: str, specs: dict[str, dict[str, Any]]
+              ) -> Iterator[tuple[str, tuple[tuple[int, ...], str]]]:
+    """(state_dict key, (shape, dtype)) of each array that a checked description needs."""
+    if spec["type"] == "Shared":
+        spec = specs[spec["of"]]
+    if spec["type"] == "Linear":
+        yield f"{prefix}weight", ((spec["out_features"], spec["in_features"]), spec["dtype"])
+        if spec["bias"]:
+            yield f"{prefix}bias", ((spec["out_features"],), spec["dtype"])
+    for name, child in spec.get("children", ()):
+        yield from _expected(child, f"{prefix}{name}.", specs)
 
 
 def save(model: nn.Module, path: str | os.PathLike) -> None:
     """Write `model` (an MLP, a Sequential of known layers, or one such layer) to `path`.
 
     The file is written exactly at `path` (".npz" is a good suffix; none is added),
-    through a temporary file, so a crash never leaves half a model behind. A model with
-    nan or inf weights is refused (ValueError naming the parameter) rather than written as
-    a file `load` would refuse: unlike ``torch.save``, which writes whatever it is given.
+    through a temporary file, so a crash never leaves half a model behind. A layer used
+    twice stays one shared layer after `load`, and each layer keeps its train/eval mode.
+    What `load` would refuse (nan or inf weights, a dtype or setting the format cannot
+    hold) is a ValueError here, naming the layer, and nothing is written: unlike
+    ``torch.save``, which writes whatever it is given.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"save: expected an nn.Module, got {type(model).__name__}")
     header = {"format": FORMAT, "version": VERSION, "training": model.training,
-              "model": _describe(model, "")}
+              "model": _describe(model, "", model.training, {}, ())}
+    specs: dict[str, dict[str, Any]] = {}
+    try:  # the checks load makes, so that what save writes, load reads
+        _check(header["model"], "", 0, [0], specs)
+    except ModelFileError as e:
+        raise ValueError(f"save: {e}; load would refuse such a file, so nothing was "
+                         "written") from None
     arrays = model.state_dict()
     for key, arr in arrays.items():
         bad = _count_non_finite(arr)
@@ -109,14 +185,15 @@ def save(model: nn.Module, path: str | os.PathLike) -> None:
                              "refuse the file. Lower the learning rate and train again (to "
                              "keep the broken weights for a look, np.savez(path, "
                              "**model.state_dict()))")
-    if HEADER in arrays:
-        raise ValueError(f"save: a parameter is named {HEADER!r}, which the format reserves")
+    _arrays_match(header["model"], arrays, specs)
     arrays[HEADER] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     path = os.fspath(path)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before it takes the old file's place
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -199,8 +276,9 @@ def _no_constant(name: str) -> Any:
 
 
 def load(path: str | os.PathLike, *, max_bytes: int | None = None) -> nn.Module:
-    """Rebuild the model saved by `save` at `path`: the same layers, weights and mode,
-    so it predicts bit for bit what the saved one did (dropout aside, in training mode).
+    """Rebuild the model saved by `save` at `path`: the same layers (shared ones shared),
+    weights and modes, so it predicts bit for bit what the saved one did (dropout aside,
+    in training mode).
 
     Files whose arrays would take more than `max_bytes` once decompressed (default
     `MAX_BYTES`, 1 GiB) are refused before anything is read: pass a larger cap for a big
@@ -229,21 +307,26 @@ def _load(path: str, cap: int) -> nn.Module:
         infos = _members(zf, cap)
         header = _header(zf, infos)
         budget = sum(i.file_size for k, i in infos.items() if k != HEADER)
-        declared = _declared_bytes(header["model"], "model", 0, [0])
+        specs: dict[str, dict[str, Any]] = {}
+        declared = _check(header["model"], "", 0, [0], specs)
         if declared > budget:
             raise ModelFileError(f"the header describes {declared} bytes of weights but "
                                  f"the file holds {budget} (truncated, or absurd layer sizes)")
-        model = _build(header["model"], "model")
-        expected = model.state_dict()
+        expected = dict(_expected(header["model"], "", specs))
         keys = set(infos) - {HEADER}
         missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
         if missing or extra:
             raise ModelFileError(f"the arrays do not match the model: missing "
                                  f"{missing}, unexpected {extra}")
-        arrays = {k: _finite_array(_read(zf, infos[k], k, v.shape, v.dtype), k)
-                  for k, v in expected.items()}
+        arrays = {k: _finite_array(_read(zf, infos[k], k, shape, np.dtype(dtype)), k)
+                  for k, (shape, dtype) in expected.items()}
+    model = _build(header["model"], "", header["training"], {})
+    first: dict[int, str] = {}
+    for key, p in model._state_items():  # a shared layer's arrays, saved under each name
+        if not np.array_equal(arrays[first.setdefault(id(p), key)], arrays[key]):
+            raise ModelFileError(f"arrays {first[id(p)]!r} and {key!r} are one shared "
+                                 "layer's, but they differ")
     model.load_state_dict(arrays)
-    model.train(header["training"])
     return model
 
 
@@ -288,16 +371,18 @@ def _count_non_finite(arr: np.ndarray) -> int:
 
 
 # ---- checking and building the description -----------------------------------------------------
-def _fields(spec: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+def _fields(spec: Any, where: str, allowed: set[str], optional: set[str]) -> dict[str, Any]:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise ModelFileError(f"{where} is not a layer description (a dict with 'type')")
-    extra = set(spec) - allowed - {"type"}
+    extra = set(spec) - allowed - optional - {"type"}
     if extra:
         raise ModelFileError(f"{where} ({spec['type']}) has unexpected fields "
                              f"{sorted(extra)}")
     missing = allowed - set(spec)
     if missing:
         raise ModelFileError(f"{where} ({spec['type']}) lacks fields {sorted(missing)}")
+    if not isinstance(spec.get("training", False), bool):
+        raise ModelFileError(f"{where}: training must be true or false")
     return spec
 
 
@@ -307,15 +392,26 @@ def _int(value: Any, where: str, name: str, low: int = 1) -> int:
     return value
 
 
+def _finite(value: Any, where: str, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not math.isfinite(value):
+        raise ModelFileError(f"{where}: {name} must be a finite number, got {value!r}")
+    return float(value)
+
+
 LAYER_FIELDS = {"Linear": {"in_features", "out_features", "bias", "dtype"}, "LeakyReLU":
                 {"negative_slope"}, "Softmax": {"dim"}, "LogSoftmax": {"dim"}, "Dropout": {"p"},
                 "Sequential": {"children"},
                 "MLP": {"children", "in_features", "hidden", "out_features"},
-                **{name: set() for name in _SIMPLE}}
+                "Shared": {"of"}, **{name: set() for name in _SIMPLE}}
 
 
-def _declared_bytes(spec: Any, where: str, depth: int, count: list[int]) -> int:
-    """Check the description's shape (types, depth, layer count) and add up its weights."""
+def _check(spec: Any, path: str, depth: int, count: list[int],
+           specs: dict[str, dict[str, Any]]) -> int:
+    """Check a description completely (types, settings, depth, layer count, what a shared
+    layer refers to) before anything is built, and add up the bytes of its weights.
+    `specs` collects each checked layer under its dotted name."""
+    where = f"model.{path}" if path else "model"
     if depth > MAX_DEPTH:
         raise ModelFileError(f"layers nested more than {MAX_DEPTH} deep")
     count[0] += 1
@@ -325,20 +421,36 @@ def _declared_bytes(spec: Any, where: str, depth: int, count: list[int]) -> int:
     if kind not in LAYER_FIELDS:
         raise ModelFileError(f"{where}: unknown layer type {kind!r}; known: "
                              f"{sorted(LAYER_FIELDS)}")
-    spec = _fields(spec, where, LAYER_FIELDS[kind])
+    spec = _fields(spec, where, LAYER_FIELDS[kind], set() if kind == "Shared" else {"training"})
+    total = 0
+    if kind == "Shared":
+        # only a layer described completely before this one: never itself or a parent
+        if not isinstance(spec["of"], str) or spec["of"] not in specs:
+            raise ModelFileError(f"{where}: shares {spec['of']!r}, which is not a layer "
+                                 "described before it")
+        return 0
     if kind == "Linear":
         n_in = _int(spec["in_features"], where, "in_features")
         n_out = _int(spec["out_features"], where, "out_features")
         if spec["dtype"] not in DTYPES or not isinstance(spec["bias"], bool):
             raise ModelFileError(f"{where}: dtype must be one of {DTYPES} and bias a "
                                  f"bool, got {spec['dtype']!r}, {spec['bias']!r}")
-        return (n_out * n_in + n_out * spec["bias"]) * np.dtype(spec["dtype"]).itemsize
-    if kind in ("Sequential", "MLP"):
+        total = (n_out * n_in + n_out * spec["bias"]) * np.dtype(spec["dtype"]).itemsize
+    elif kind == "LeakyReLU":
+        _finite(spec["negative_slope"], where, "negative_slope")
+    elif kind in ("Softmax", "LogSoftmax"):
+        dim = spec["dim"]
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)
+                                or abs(dim) > MAX_DEPTH):
+            raise ModelFileError(f"{where}: dim must be null or a small int, got {dim!r}")
+    elif kind == "Dropout":
+        if not 0 <= _finite(spec["p"], where, "p") <= 1:
+            raise ModelFileError(f"{where}: dropout p must be in [0, 1], got {spec['p']}")
+    elif kind in ("Sequential", "MLP"):
         children = spec["children"]
         if not isinstance(children, list):
             raise ModelFileError(f"{where}: children must be a list")
-        names = set()
-        total = 0
+        names: list[str] = []
         for i, child in enumerate(children):
             if not (isinstance(child, list) and len(child) == 2 and isinstance(child[0], str)
                     and _NAME.fullmatch(child[0])):
@@ -346,52 +458,52 @@ def _declared_bytes(spec: Any, where: str, depth: int, count: list[int]) -> int:
                                      "name of letters, digits and _")
             if child[0] in names:
                 raise ModelFileError(f"{where}: two children are named {child[0]!r}")
-            names.add(child[0])
-            total += _declared_bytes(child[1], f"{where}.{child[0]}", depth + 1, count)
-        return total
-    return 0
+            names.append(child[0])
+            total += _check(child[1], f"{path}.{child[0]}" if path else child[0], depth + 1,
+                            count, specs)
+        if kind == "MLP":
+            if names != [str(i) for i in range(len(names))]:
+                raise ModelFileError(f"{where}: an MLP's layers must be named 0, 1, 2, ...")
+            if not isinstance(spec["hidden"], list):
+                raise ModelFileError(f"{where}: hidden must be a list of ints")
+            for h in spec["hidden"]:
+                _int(h, where, "hidden size")
+            _int(spec["in_features"], where, "in_features")
+            _int(spec["out_features"], where, "out_features")
+    specs[path] = spec
+    return total
 
 
-def _build(spec: dict[str, Any], where: str) -> nn.Module:
-    """A module from a description already checked by `_declared_bytes`."""
+def _build(spec: dict[str, Any], path: str, mode: bool, built: dict[str, nn.Module]
+           ) -> nn.Module:
+    """A module from a description already checked by `_check`, in train/eval `mode` unless
+    it says otherwise; `built` holds each layer by dotted name, for the shared ones."""
     kind = spec["type"]
+    if kind == "Shared":
+        return built[spec["of"]]
+    mode = spec.get("training", mode)
+    m: nn.Module
     if kind == "Linear":
-        return nn.Linear(spec["in_features"], spec["out_features"], bias=spec["bias"],
-                         dtype=spec["dtype"], seed=0)  # seed: skip gathering OS entropy
-    if kind in _SIMPLE:
-        return _SIMPLE[kind]()
-    if kind == "LeakyReLU":
-        return nn.LeakyReLU(_finite(spec["negative_slope"], where, "negative_slope"))
-    if kind in ("Softmax", "LogSoftmax"):
-        dim = spec["dim"]
-        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)
-                                or abs(dim) > MAX_DEPTH):
-            raise ModelFileError(f"{where}: dim must be null or a small int, got {dim!r}")
-        return getattr(nn, kind)(dim)
-    if kind == "Dropout":
-        p = _finite(spec["p"], where, "p")
-        if not 0 <= p <= 1:
-            raise ModelFileError(f"{where}: dropout p must be in [0, 1], got {p}")
-        return nn.Dropout(p)
-    children = OrderedDict((name, _build(child, f"{where}.{name}"))
-                           for name, child in spec["children"])
-    if kind == "Sequential":
-        return nn.Sequential(children)
-    if list(children) != [str(i) for i in range(len(children))]:
-        raise ModelFileError(f"{where}: an MLP's layers must be named 0, 1, 2, ...")
-    hidden = spec["hidden"]
-    if not isinstance(hidden, list):
-        raise ModelFileError(f"{where}: hidden must be a list of ints")
-    model = nn.MLP.__new__(nn.MLP)
-    nn.Sequential.__init__(model, children)
-    model.in_features = _int(spec["in_features"], where, "in_features")
-    model.hidden = tuple(_int(h, where, "hidden size") for h in hidden)
-    model.out_features = _int(spec["out_features"], where, "out_features")
-    return model
-
-
-def _finite(value: Any, where: str, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-            not math.isfinite(value):
-        raise ModelFileError(f"{where}: {name} must be a finite number, got {value!r}")
-    return float(value)
+        m = nn.Linear(spec["in_features"], spec["out_features"], bias=spec["bias"],
+                      dtype=spec["dtype"], seed=0)  # seed: skip gathering OS entropy
+    elif kind in _SIMPLE:
+        m = _SIMPLE[kind]()
+    elif kind == "LeakyReLU":
+        m = nn.LeakyReLU(float(spec["negative_slope"]))
+    elif kind in ("Softmax", "LogSoftmax"):
+        m = getattr(nn, kind)(spec["dim"])
+    elif kind == "Dropout":
+        m = nn.Dropout(float(spec["p"]))
+    else:
+        children = OrderedDict((name, _build(child, f"{path}.{name}" if path else name, mode,
+                                             built)) for name, child in spec["children"])
+        if kind == "Sequential":
+            m = nn.Sequential(children)
+        else:
+            m = nn.MLP.__new__(nn.MLP)
+            nn.Sequential.__init__(m, children)
+            m.in_features, m.out_features = spec["in_features"], spec["out_features"]
+            m.hidden = tuple(spec["hidden"])
+    object.__setattr__(m, "training", mode)  # this layer only: its children set their own
+    built[path] = m
+    return m
