@@ -159,6 +159,9 @@ def test_bad_arguments():
         explain(Value(1.0), format="latex")
     with pytest.raises(TypeError, match="explain: expected a Value or a Tensor"):
         explain(1.0)
+    for bad in (0, -1, True, "10", 2.5):
+        with pytest.raises(ValueError, match="explain: max_nodes must be a positive int"):
+            explain(Value(1.0) * 2, max_nodes=bad)
 
 
 # ---- the three formats -----------------------------------------------------------------
@@ -201,6 +204,24 @@ def test_markdown_table_and_escaping():
     assert table[1] == "|---:|---|---|---:|---:|---|---:|---:|---:|"
     assert r"a\|b\*c\_d" in md
     assert table[2].split(" | ")[1:4] == ["n1", r"\*", "4"]
+
+
+def test_labels_with_newlines_or_control_characters_keep_every_table_whole():
+    a, b = Value(2.0, label="two\nlines"), Value(3.0, label="esc\x1b[31m")
+    out = a * b
+    out.label = "out\r\nput"
+    text = explain(out)
+    assert "\x1b" not in text and "esc\\x1b[31m" in text
+    head, rule, rows = table_lines(text)
+    assert len(rows) == 4  # out (two parent lines), then the two leaves
+    assert rows[0].split()[:3] == ["1", "out", "put"]
+    md = explain(out, format="markdown")
+    table = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(table) == 6
+    assert {len(re.findall(r"(?<!\\)\|", line)) for line in table} == {10}
+    assert "two lines" in md and "out put" in md.splitlines()[0]
+    page = explain(out, format="html")
+    assert "two lines" in page and "\x1b" not in page
 
 
 class _Cells(HTMLParser):
@@ -313,3 +334,38 @@ def test_tensor_root_must_be_a_scalar():
     out = Tensor([[1.0, 2.0]], requires_grad=True) * 2.0
     with pytest.raises(ValueError, match=r"scalar.*\(1, 2\).*sum\(\)"):
         explain(out)
+
+
+def test_tensor_input_changed_in_place_is_refused_as_backward_refuses_it():
+    from tinygrad_edu.tensor import Tensor
+
+    a = Tensor([1.0, 2.0], requires_grad=True, label="a")
+    x = Tensor([3.0, 4.0], label="x")
+    loss = (a * x).sum()
+    x += 10.0  # mul's backward needs the old x: its grad for a would be [13, 14]
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        explain(loss)
+
+
+def test_tensor_anomaly_mode_names_the_op_as_backward_does():
+    from tinygrad_edu import detect_anomaly
+    from tinygrad_edu.autograd import AnomalyError
+    from tinygrad_edu.tensor import Tensor
+
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    with detect_anomaly():
+        loss = (x ** 0.5).sum()  # d sqrt(x)/dx at 0 is inf
+        with pytest.raises(AnomalyError, match="pow: backward produced nan or inf"):
+            explain(loss)
+
+
+def test_tensor_root_that_needs_no_grad_is_refused_and_left_alone():
+    from tinygrad_edu.tensor import Tensor
+
+    x = Tensor([1.0, 2.0])
+    total = x.sum()
+    with pytest.raises(RuntimeError, match="explain: this tensor does not require grad"):
+        explain(total)
+    assert total.grad is None and x.grad is None

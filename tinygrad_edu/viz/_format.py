@@ -6,6 +6,7 @@ Both engines share one node protocol (``_prev``, ``_backward``, ``_op``, ``label
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,23 @@ COLOURS = {
 }
 OP_COLOUR = "lightgray"
 MAX_SHOWN = 6  # a Tensor with this many elements or fewer shows its values
+
+
+def _visible(ch: str) -> str:
+    # A control character or lone surrogate: NUL ends dot's input, \x01 makes an SVG
+    # invalid XML, ESC restyles a terminal, a surrogate cannot be written as UTF-8.
+    if unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff":
+        return ascii(ch)[1:-1]
+    return ch
+
+
+def one_line(text: Any) -> str:
+    """A label as one printable line: whitespace runs (a newline too) become one space,
+    unprintable characters their Python escapes (\\x00)."""
+    text = " ".join(str(text).split())
+    if not text.isprintable():
+        text = "".join(_visible(ch) for ch in text)
+    return text
 
 
 def is_tensor(node: Any) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import topological_order
-from ._format import check_node, fmt_value, is_tensor, node_name, parameter_names
+from ._format import check_node, fmt_value, is_tensor, node_name, one_line, parameter_names
 
 __all__ = ["explain", "backward_steps", "Step", "ParentStep"]
 
@@ -67,6 +67,9 @@ def backward_steps(root: Any, params: Any = None, max_nodes: int | None = 1000) 
     first, so afterwards each ``.grad`` holds exactly what the table shows.
     """
     check_node(root, "explain")
+    if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)
+                                  or max_nodes < 1):
+        raise ValueError(f"explain: max_nodes must be a positive int or None, got {max_nodes!r}")
     names = parameter_names(params)
     order = topological_order(root)
     if max_nodes is not None and len(order) > max_nodes:
@@ -74,7 +77,16 @@ def backward_steps(root: Any, params: Any = None, max_nodes: int | None = 1000) 
                          f"max_nodes={max_nodes:,}; a table is readable for a few dozen. "
                          "Explain a smaller expression (one example, a tiny net), or pass "
                          f"max_nodes={len(order)} (or None).")
+    before = after = None
     if is_tensor(root):
+        # the checks Tensor.backward runs, so a table never shows what backward refuses
+        from ..tensor import _check_grads, _check_inputs, _state
+
+        before, after = _check_inputs, _check_grads
+        _state.bad = None
+        if not root.requires_grad:
+            raise RuntimeError("explain: this tensor does not require grad: no input had "
+                               "requires_grad=True, or it was computed under no_grad")
         if root.data.size != 1:
             raise ValueError(f"explain: the root must be a scalar (a loss), got shape "
                              f"{tuple(root.data.shape)}; reduce it first, e.g. out.sum()")
@@ -93,6 +105,8 @@ def backward_steps(root: Any, params: Any = None, max_nodes: int | None = 1000) 
         fn = node._backward
         handed: list[ParentStep] = []
         if fn is not None and parents and node.grad is not None:
+            if before is not None:
+                before(node)  # an input changed in place since the op ran: refuse
             saved = [p.grad for p in parents]
             locals_: list[float | None] = [None] * len(parents)
             if not is_tensor(node):
@@ -103,11 +117,13 @@ def backward_steps(root: Any, params: Any = None, max_nodes: int | None = 1000) 
             for p in parents:
                 p.grad = _zero(p)
             fn(node.grad)
-            for p, before, local in zip(parents, saved, locals_):
+            for p, old, local in zip(parents, saved, locals_):
                 contribution = _copy(p.grad)
-                p.grad = _add(before, contribution)
+                p.grad = _add(old, contribution)
                 handed.append(ParentStep(node_name(p, position[id(p)], names), local,
                                          contribution, _copy(p.grad)))
+            if after is not None:
+                after(node)  # a gradient of the wrong shape, or nan in anomaly mode
         i = position[id(node)]
         shape = tuple(node.data.shape) if is_tensor(node) else None
         steps.append(Step(i, node_name(node, i, names), node._op, _copy(node.data), upstream,
@@ -121,7 +137,7 @@ _NUMERIC = {"step", "value", "grad", "local", "contribution", "parent grad"}
 
 
 def _caption(steps: list[Step], tensors: bool) -> list[str]:
-    root = steps[0].name
+    root = one_line(steps[0].name)
     lines = [f"Backward pass from {root}, one row per node in the order the driver visits "
              f"them. grad = d{root}/d(node), complete when the row is reached; each parent "
              "gets contribution = local derivative x grad, added to its grad (parent grad "
@@ -137,8 +153,9 @@ def _rows(steps: list[Step], tensors: bool) -> list[list[list[str]]]:
     """Per node, its lines of cells: the first carries the node, the rest only a parent."""
     out = []
     for k, s in enumerate(steps, 1):
-        node_cells = [str(k), s.name, s.op or "leaf", str(s.shape) if tensors else "",
-                      fmt_value(s.value), fmt_value(s.grad)]
+        # one line per name: a newline in a label would break the text and Markdown tables
+        node_cells = [str(k), one_line(s.name), one_line(s.op) or "leaf",
+                      str(s.shape) if tensors else "", fmt_value(s.value), fmt_value(s.grad)]
         blank = [""] * len(node_cells)
         if not s.parents:
             out.append([node_cells + ["", "", "", ""]])
@@ -147,7 +164,8 @@ def _rows(steps: list[Step], tensors: bool) -> list[list[list[str]]]:
         for j, p in enumerate(s.parents):
             local = "-" if p.local is None else fmt_value(p.local)
             lines.append((node_cells if j == 0 else blank)
-                         + [p.name, local, fmt_value(p.contribution), fmt_value(p.grad_after)])
+                         + [one_line(p.name), local, fmt_value(p.contribution),
+                            fmt_value(p.grad_after)])
         out.append(lines)
     return out
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import unicodedata
 from collections import Counter, deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from ._format import (
     grad_norm,
     is_tensor,
     node_name,
+    one_line,
     parameter_names,
 )
 
@@ -47,22 +47,11 @@ def _graphviz() -> Any:
 _RECORD_SPECIAL = str.maketrans({c: "\\" + c for c in "{}|<>\""})
 
 
-def _visible(ch: str) -> str:
-    # A control character or lone surrogate: NUL ends dot's input, \x01 makes the SVG
-    # invalid XML, a surrogate cannot be written as UTF-8. Show it as Python writes it.
-    if unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff":
-        return ascii(ch)[1:-1]
-    return ch
-
-
 def _plain(text: str) -> str:
     """Text for an ordinary label line: whitespace runs (a newline too) become one space,
     unprintable characters their escapes; then backslashes are doubled and & written as
     &amp; (dot reads entities in every label: "&amp;" would show as "&")."""
-    text = " ".join(str(text).split())
-    if not text.isprintable():
-        text = "".join(_visible(ch) for ch in text)
-    return text.replace("\\", "\\\\").replace("&", "&amp;")
+    return one_line(text).replace("\\", "\\\\").replace("&", "&amp;")
 
 
 def _record_field(text: str) -> str:
