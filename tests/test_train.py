@@ -531,3 +531,14 @@ def test_callbacks_and_seed_are_checked_up_front():
     assert seen == [1, 2]  # nothing trained
     with pytest.raises(ValueError, match=r"fit: seed must be an int >= 0 or None, got -1"):
         fit(*args, epochs=1, batch_size=2, seed=-1, progress=False)
+
+
+def test_training_diverged_carries_the_history_of_the_epochs_before():
+    # to plot how it blew up; fit returned nothing, so the curve was lost
+    model = nn.Linear(2, 1, seed=0)   # lr 3 overshoots more each step: inf after ~20 epochs
+    with pytest.raises(TrainingDiverged) as info, np.errstate(all="ignore"):
+        fit(model, X_XOR, Y_XOR, nn.MSELoss(), optim.SGD(model.parameters(), lr=3), epochs=500,
+            validation=(X_XOR, Y_XOR), progress=False)
+    h = info.value.history
+    assert isinstance(h, History) and len(h) == info.value.epoch - 1 >= 1
+    assert len(h.val_loss) == len(h) and all(math.isfinite(v) for v in h.loss)

@@ -160,25 +160,24 @@ def _run(model: Any, X: np.ndarray, y: np.ndarray, criterion: Any, opt: Any, lr:
          h: tuple[int, ...], epochs: int, batch_size: int | None, seed: int,
          progress: bool) -> SweepRun:
     """One fit; a run that diverges keeps the curve it drew until then."""
-    seen: list[Any] = []
-    keep = lambda epoch, hist, m: seen.append(hist) if epoch == 1 else None  # noqa: E731
     start = time.perf_counter()
+    hist = None
     try:
         # a run that overflows is recorded as diverged; numpy's warnings would only repeat
         # that in many lines
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             hist = fit(model, X, y, criterion, opt, epochs, batch_size=batch_size, seed=seed,
-                       progress=progress, callbacks=[keep])
+                       progress=progress)
             final_loss, final_acc = evaluate(model, X, y, criterion)
         if not math.isfinite(final_loss):
             raise TrainingDiverged("the final loss is not finite", epochs)
         return SweepRun(lr, h, hist.loss, hist.accuracy, final_loss, final_acc,
                         seconds=time.perf_counter() - start)
     except TrainingDiverged as e:
-        loss = list(seen[0].loss) if seen else []
-        acc = list(seen[0].accuracy) if seen else []
-        return SweepRun(lr, h, loss, acc, None, None, diverged_epoch=e.epoch,
-                        seconds=time.perf_counter() - start)
+        seen = e.history or hist  # the epochs fit finished before it stopped
+        return SweepRun(lr, h, list(seen.loss) if seen else [],
+                        list(seen.accuracy) if seen else [], None, None,
+                        diverged_epoch=e.epoch, seconds=time.perf_counter() - start)
 
 
 def _dataset(dataset: Any, datasets: Any) -> tuple[str, tuple[np.ndarray, np.ndarray]]:

@@ -49,12 +49,14 @@ Callback = Callable[[int, "History", Any], Any]
 
 class TrainingDiverged(FloatingPointError):
     """The loss (or a parameter) became nan or inf: the steps were too large to follow the
-    slope. ``epoch`` and ``batch`` (counted from 1) say where it happened."""
+    slope. ``epoch`` and ``batch`` (counted from 1) say where it happened; from `fit`,
+    ``history`` holds the epochs before, to plot how it went."""
 
     def __init__(self, message: str, epoch: int, batch: int | None = None,
                  loss: float | None = None) -> None:
         super().__init__(message)
         self.epoch, self.batch, self.loss = epoch, batch, loss
+        self.history: History | None = None
 
 
 @dataclass
@@ -292,10 +294,6 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
     try:
         for epoch in range(1, int(epochs) + 1):
             tr_loss, tr_acc = _train_epoch(model, data, loss, optimizer, bs, rng, epoch)
-            history.epochs.append(epoch)
-            history.loss.append(tr_loss)
-            if tr_acc is not None:
-                history.accuracy.append(tr_acc)
             if validation is not None:
                 v_loss, v_acc = _evaluate(model, val, loss)
                 if not math.isfinite(v_loss):
@@ -303,6 +301,12 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
                         f"fit: the validation loss became {v_loss} after epoch {epoch}: "
                         f"training diverged. Lower the learning rate{_lr_hint(optimizer)}.",
                         epoch, None, v_loss)
+            # only whole epochs go in: every list keeps one entry per epoch
+            history.epochs.append(epoch)
+            history.loss.append(tr_loss)
+            if tr_acc is not None:
+                history.accuracy.append(tr_acc)
+            if validation is not None:
                 history.val_loss.append(v_loss)
                 if v_acc is not None:
                     history.val_accuracy.append(v_acc)
@@ -326,6 +330,9 @@ def fit(model: Any, X: Any, y: Any, loss: Callable, optimizer: Any, epochs: int,
                 break
         if history.epochs:  # a last step can blow the weights up after the last finite loss
             _check_parameters(data.params, history.epochs[-1], optimizer)
+    except TrainingDiverged as e:
+        e.history = history
+        raise
     finally:
         if bar is not None:
             bar.close()
