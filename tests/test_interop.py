@@ -267,6 +267,31 @@ def test_torch_source_builds_the_same_module():
         assert [p.dtype for p in built.parameters()] == [p.dtype for p in reference.parameters()]
 
 
+
+def test_torch_source_writes_plain_numbers_and_the_dtypes_to_torch_takes():
+    """numpy settings (LeakyReLU(np.float64(0.2))) must not print as np.float64(0.2), which
+    a torch program without numpy cannot run; a dtype to_torch refuses is refused too."""
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential(nn.Linear(3, 4, seed=0), nn.LeakyReLU(np.float64(0.2)),
+                          nn.Linear(4, 2, seed=1), nn.Softmax(dim=np.int64(1)))
+    code = torch_source(model)
+    assert "np." not in code and "negative_slope=0.2)" in code and "dim=1)" in code
+    built = eval(code, {"torch": torch})
+    assert repr(built) == repr(to_torch(model))
+    with pytest.raises(TypeError, match=r"layer '0' has weights of dtype float16"):
+        torch_source(nn.Sequential(nn.Linear(2, 2, dtype=np.float16)))
+
+
+def test_a_shared_layer_through_save_torch_and_torch_source(tmp_path):
+    torch = pytest.importorskip("torch")
+    shared = nn.Linear(3, 3, dtype=np.float64, seed=0)
+    ours = nn.Sequential(shared, nn.Tanh(), shared)
+    save_torch(ours, tmp_path / "m.pt")
+    rebuilt = eval(torch_source(ours), {"torch": torch})
+    rebuilt.load_state_dict(torch.load(tmp_path / "m.pt", weights_only=True))
+    x = batch()
+    np.testing.assert_allclose(torch_predict(torch, rebuilt, x), predict(ours, x), atol=1e-12)
+
 # ---- what cannot cross -----------------------------------------------------------------
 class Square(nn.Module):
     def forward(self, x):
@@ -307,6 +332,23 @@ def test_our_unsupported_layers_are_named(fn, tmp_path):
         assert not (tmp_path / "m.onnx").exists()
     with pytest.raises(TypeError, match="nn.Module"):
         convert(np.zeros(3))
+
+
+@pytest.mark.parametrize("fn", ["to_torch", "torch_source", "export_onnx"])
+def test_a_scalar_mlp_is_named_in_full(fn, tmp_path):
+    """nn.scalar.MLP shares its name with nn.MLP: "MLP has no translation; supported
+    layers: ..., MLP" contradicted itself."""
+    from tinygrad_edu.nn.scalar import MLP as ScalarMLP
+    if fn == "to_torch":
+        pytest.importorskip("torch")
+    elif fn == "export_onnx":
+        _onnx()
+    convert = {"to_torch": to_torch, "torch_source": torch_source,
+               "export_onnx": lambda m: export_onnx(m, tmp_path / "m.onnx", input_dim=2)}[fn]
+    with pytest.raises(UnsupportedModuleError,
+                       match=r"the model itself: tinygrad_edu\.nn\.scalar\.MLP has no "
+                             r"translation \(it computes with scalar Values; build .*nn\.MLP"):
+        convert(ScalarMLP(2, [4, 1], seed=0))
 
 
 def test_torch_unsupported_layers_are_named():
@@ -385,6 +427,17 @@ def test_onnx_export_of_an_mlp_in_float64_with_verification(tmp_path):
     x = batch(n=9, d=2, dtype=np.float32)
     np.testing.assert_allclose(run_onnx(ort, tmp_path / "mlp.onnx", x), predict(ours, x),
                                atol=1e-5)
+
+
+def test_onnx_weights_of_a_lone_linear_have_its_state_dict_names(tmp_path):
+    _, ort = _onnx()
+    layer = nn.Linear(3, 2, seed=0)
+    proto = export_onnx(layer, tmp_path / "l.onnx")
+    assert [i.name for i in proto.graph.initializer] == list(layer.state_dict()) \
+        == ["weight", "bias"]
+    x = batch(n=4, dtype=np.float32)
+    np.testing.assert_allclose(run_onnx(ort, tmp_path / "l.onnx", x), predict(layer, x),
+                               atol=1e-6)
 
 
 def test_onnx_input_dim(tmp_path):

@@ -40,8 +40,16 @@ def where(path: str) -> str:
 
 
 def unsupported(fn: str, path: str, module: Any) -> UnsupportedModuleError:
-    reason = f"{type(module).__name__} has no translation"
-    if type(module).__name__ == "Lambda":  # ours: how MLP wraps a custom activation function
+    kind = type(module)
+    # a class that only shares a supported layer's name (nn.scalar.MLP, a subclass with its
+    # own forward) is named in full: "MLP has no translation; supported: MLP" says nothing
+    name = f"{kind.__module__}.{kind.__qualname__}" if kind.__name__ in SUPPORTED \
+        else kind.__name__
+    reason = f"{name} has no translation"
+    if kind.__module__ == "tinygrad_edu.nn.scalar":
+        reason += (" (it computes with scalar Values; build the model from nn.Linear "
+                   "layers, or nn.MLP, to translate it)")
+    if kind.__name__ == "Lambda":  # ours: how MLP wraps a custom activation function
         reason = (f"Lambda(fn={getattr(module, 'name', '?')}) runs a Python function, which has "
                   "no translation (in PyTorch, write it as a torch.nn.Module subclass)")
     return UnsupportedModuleError(f"{fn}: {where(path)}: {reason}; supported layers: "

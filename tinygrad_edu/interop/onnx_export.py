@@ -92,7 +92,9 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, input_dim: int | None
             if in_features != width:
                 raise ValueError(f"export_onnx: {where(path_)} takes {in_features} features but "
                                  f"receives {width} (from input_dim or the layer before)")
-            inputs = [current, f"{path_}.weight"] + ([f"{path_}.bias"] if m.bias is not None
+            # the state_dict's names: "weight" alone for a model that is one Linear
+            prefix = f"{path_}." if path_ else ""
+            inputs = [current, f"{prefix}weight"] + ([f"{prefix}bias"] if m.bias is not None
                                                      else [])
             for key, p in zip(inputs[1:], [m.weight, m.bias]):
                 weights.append(numpy_helper.from_array(np.asarray(p.data, np.float32), key))

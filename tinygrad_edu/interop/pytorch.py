@@ -153,13 +153,27 @@ def _source(m: nn.Module, path: str, indent: str) -> str:
         args = [str(in_features), str(out_features)]
         if m.bias is None:
             args.append("bias=False")
-        if m.weight.dtype != np.float32:
-            args.append(f"dtype=torch.{m.weight.dtype.name}")
+        dtype = m.weight.dtype.name
+        if dtype not in _DTYPES:  # as to_torch: the text must build what to_torch builds
+            raise TypeError(f"torch_source: {where(path)} has weights of dtype {dtype}; "
+                            f"expected one of {', '.join(_DTYPES)}")
+        if dtype != "float32":
+            args.append(f"dtype=torch.{dtype}")
         return f"torch.nn.Linear({', '.join(args)})"
     if name in ACTIVATIONS and type(m) is getattr(nn, name, None):
-        args = [f"{s}={getattr(m, s)!r}" for s in ACTIVATIONS[name][0]]
+        # plain Python literals: repr of a numpy number is "np.float64(0.2)", which a torch
+        # program without numpy imported as np cannot run
+        args = [f"{s}={_literal(getattr(m, s))}" for s in ACTIVATIONS[name][0]]
         return f"torch.nn.{name}({', '.join(args)})"
     raise unsupported("torch_source", path, m)
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return repr(int(value))
+    return repr(float(value))
 
 
 # ---- saving ----------------------------------------------------------------------------
