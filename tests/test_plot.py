@@ -286,6 +286,34 @@ def test_animate_training_writes_a_moving_gif(tmp_path):
         plot.animate_training(recorder, tmp_path / "train.mp4")
 
 
+def test_loss_curves_takes_epochs_as_an_array():
+    # a history loaded with np.load holds arrays: `epoch or epochs` raised numpy's
+    # "truth value of an array is ambiguous"
+    axes = plot.loss_curves({"loss": np.array([1.0, 0.5, 0.2]), "epoch": np.array([5, 10, 15])})
+    assert axes[0].get_lines()[0].get_xdata().tolist() == [5, 10, 15]
+    axes = plot.loss_curves({"loss": [1.0, 0.5], "epochs": np.array([[1, 2]])})  # not 1-D
+    assert axes[0].get_lines()[0].get_xdata().tolist() == [1, 2]
+    plt.close("all")
+
+
+def test_animate_training_one_frame_and_bad_settings(tmp_path):
+    PIL = pytest.importorskip("PIL.Image")
+    X = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    recorder = plot.BoundaryRecorder(X, [0, 1, 1], resolution=20)
+    recorder.capture(Threshold(), 1)
+    path = plot.animate_training(recorder, tmp_path / "one.gif", fps=4, hold_last=1.0)
+    with PIL.open(path) as gif:
+        assert np.asarray(gif.convert("RGB"), dtype=float).std() > 20
+    for kwargs in ({"fps": 0}, {"fps": -2}, {"dpi": 0}, {"fps": True}, {"fps": float("nan")}):
+        name = next(iter(kwargs))
+        with pytest.raises(ValueError, match=f"animate_training: {name} must be a number > 0"):
+            plot.animate_training(recorder, tmp_path / "bad.gif", **kwargs)
+    assert not (tmp_path / "bad.gif").exists()
+    for resolution in (0, 1, 2.5, True):
+        with pytest.raises(ValueError, match="BoundaryRecorder: resolution must be an int"):
+            plot.BoundaryRecorder(X, resolution=resolution)
+
+
 def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # "import matplotlib" now fails
     with pytest.raises(ImportError, match=r"tinygrad_edu\[plot\]"):

@@ -337,8 +337,10 @@ def _series(history: Any) -> dict[str, np.ndarray]:
 
 def _epochs(history: Any, n: int) -> np.ndarray:
     d = _as_dict(history)
-    epochs = d.get("epoch") or d.get("epochs")
-    if isinstance(epochs, Sequence) and len(epochs) == n:
+    epochs = d.get("epoch")
+    if epochs is None:  # not `or`: an array has no truth value
+        epochs = d.get("epochs")
+    if isinstance(epochs, (Sequence, np.ndarray)) and np.ndim(epochs) == 1 and len(epochs) == n:
         return np.asarray(epochs, dtype=np.float64)
     return np.arange(1, n + 1)
 
@@ -408,6 +410,9 @@ class BoundaryRecorder:
                  max_frames: int = 400) -> None:
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"BoundaryRecorder: every must be an int >= 1, got {every!r}")
+        if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+            raise ValueError(f"BoundaryRecorder: resolution must be an int >= 2, got "
+                             f"{resolution!r}")
         self.X = _check_points(X, "BoundaryRecorder")
         self.y = _classes(y, len(self.X))
         self.every, self.output, self.max_frames = every, output, max_frames
@@ -454,6 +459,10 @@ def animate_training(recorder: BoundaryRecorder, path: str | os.PathLike, fps: i
     if not recorder.frames:
         raise ValueError("animate_training: the recorder has no frames; pass it to fit(..., "
                          "callbacks=[recorder]) or call recorder.capture(model, epoch) first")
+    for name, value in (("fps", fps), ("dpi", dpi)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+                not (math.isfinite(value) and value > 0):
+            raise ValueError(f"animate_training: {name} must be a number > 0, got {value!r}")
     plt = _pyplot()
     from matplotlib.animation import PillowWriter
 
