@@ -303,3 +303,53 @@ def test_sqrt_of_nan_has_a_nan_slope_not_inf():
 def test_relu_of_nan_passes_its_gradient_like_torch():
     out, (g,) = grads(Value.relu, math.nan)
     assert math.isnan(out) and g == 1.0
+
+
+def test_bool_and_int_follow_a_one_element_torch_tensor():
+    # bool(Value(0.0)) was True (object truthiness), so `if v:` silently took the wrong branch
+    assert not Value(0.0) and not Value(-0.0) and Value(-2.0) and Value(math.nan)
+    assert int(Value(2.7)) == 2 and int(Value(-2.7)) == -2  # int() was a TypeError
+
+
+def test_values_compare_and_hash_by_identity_as_graph_nodes():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a and len({a, b}) == 2 and {a: 1}[a] == 1
+    assert b not in [a]  # all biases start at 0.0: value equality would merge them
+    with pytest.raises(TypeError):
+        a < b  # noqa: B015
+
+
+def test_a_grad_set_to_none_is_named_not_a_nonetype_traceback():
+    w, x = Value(2.0, label="w"), Value(3.0)
+    w.grad = None  # what torch users write to zero a gradient
+    with pytest.raises(TypeError, match=r"backward: Value\(data=2.0, grad=None, label='w'\) "
+                                        r"has grad None.*v.grad = 0.0"):
+        (w * x + 1).backward()
+    x.grad = None
+    with pytest.raises(TypeError, match="has grad None"):
+        x.backward()  # a leaf as the root
+
+
+def test_a_type_error_of_a_custom_op_is_not_blamed_on_a_grad():
+    x = Value(1.0)
+    def backward(grad):
+        raise TypeError("my op's own bug")
+    with pytest.raises(TypeError, match="my op's own bug"):
+        Value._make(2.0, (x,), "mine", backward).backward()
+
+
+def test_leaky_relu_slope_must_be_a_number():
+    # a Value slope gave Value(data=Value(...)) for negative x
+    with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a number, got Value"):
+        Value(-1.0).leaky_relu(Value(0.1))
+    with pytest.raises(TypeError, match="got str"):
+        Value(1.0).leaky_relu("0.1")
+    out = Value(-2.0).leaky_relu(np.float32(0.5))
+    assert type(out.data) is float and out.data == -1.0
+
+
+def test_an_int_too_large_for_a_float_names_the_op():
+    with pytest.raises(OverflowError, match=r"\+: an integer of 1329 bits is too large"):
+        Value(1.0) + 10**400
+    with pytest.raises(OverflowError, match="Value: an integer"):
+        Value(10**400)

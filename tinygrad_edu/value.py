@@ -32,7 +32,11 @@ def _const(other: object, op: str) -> float:
     if kind is float:                          # fast path: isinstance(x, Real) costs ~0.6 us
         return other  # type: ignore[return-value]
     if kind is int or isinstance(other, numbers.Real):
-        return float(other)  # type: ignore[arg-type]
+        try:
+            return float(other)  # type: ignore[arg-type]
+        except OverflowError:  # an int past 1.8e308; float() would not say which op
+            raise OverflowError(f"{op}: an integer of {other.bit_length()} bits is too "  # type: ignore[union-attr]
+                                "large for a float (the largest is about 1.8e308)") from None
     name = kind.__name__
     if any(c.__name__ == "Tensor" for c in kind.__mro__):  # Tensor or a subclass (Parameter)
         raise TypeError(f"{op}: cannot mix Value and Tensor; use Tensor for arrays of numbers")
@@ -84,6 +88,10 @@ class Value:
     >>> c.backward()
     >>> a.grad, b.grad
     (-3.0, 2.0)
+
+    **Differs** from a torch tensor: ``==`` and ``hash`` go by identity (as micrograd), since
+    Values are graph nodes kept in sets and parameter lists, where every bias starts at 0.0;
+    ``<`` is a TypeError. Compare numbers with ``v.data``. ``bool(v)`` is ``v.data != 0``.
     """
 
     __slots__ = ("data", "grad", "label", "_prev", "_backward", "_op")
@@ -112,6 +120,13 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        # as a one-element torch tensor: ``if v:`` tests the number (it was always True)
+        return self.data != 0
 
     @staticmethod
     def _make(data: float, parents: tuple, op: str, backward: Callable[[float], None]) -> Value:
@@ -273,6 +288,11 @@ class Value:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x for x > 0, else negative_slope * x (slope at 0: negative_slope, as PyTorch)."""
+        if type(negative_slope) is not float:
+            if not isinstance(negative_slope, numbers.Real):  # a Value slope would nest Values
+                raise TypeError("leaky_relu: negative_slope must be a number, got "
+                                f"{type(negative_slope).__name__}")
+            negative_slope = float(negative_slope)
         k = 1.0 if self.data > 0 else negative_slope
         def backward(grad):
             self.grad += k * grad
@@ -335,7 +355,17 @@ class Value:
         across calls until you zero them, exactly as in PyTorch.
         """
         after = _check_finite if _mode.anomaly else None
-        autograd.backward(self, 1.0, reset=_reset, after=after)
+        try:
+            autograd.backward(self, 1.0, reset=_reset, after=after)
+        except TypeError:
+            # the usual cause: a grad set to None (a PyTorch habit), so a closure's
+            # ``grad +=`` failed; say which Value, not 'NoneType + float'
+            for node in autograd.topological_order(self):
+                if not isinstance(node.grad, numbers.Real):
+                    raise TypeError(f"backward: {node!r} has grad {node.grad!r}; a Value's grad "
+                                    "is a number: reset it with v.grad = 0.0 (zero_grad() "
+                                    "does), not None") from None
+            raise
 
 
 def _reset(node: Value) -> None:
