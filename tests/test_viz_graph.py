@@ -173,6 +173,12 @@ def test_colours_follow_the_legend_and_params_name_leaves():
 def test_params_must_be_nodes():
     with pytest.raises(TypeError, match="params"):
         draw_graph(Value(1.0) * 2, params=[("w", 3.0)])
+    from tinygrad_edu import nn
+
+    neuron = nn.scalar.Neuron(1, seed=0)
+    out = neuron([Value(1.0)])
+    with pytest.raises(TypeError, match=r"params: got the Neuron module itself.*named_parameters"):
+        draw_graph(out, params=neuron)
 
 
 def test_bad_arguments_are_named():
@@ -345,3 +351,18 @@ def test_missing_graphviz_package_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)  # as if not installed
     with pytest.raises(ImportError, match="pip install graphviz"):
         draw_graph(Value(1.0) * 2)
+
+
+def test_a_nan_among_many_values_does_not_hide_the_rest():
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    x = Tensor(np.r_[np.arange(9.0), np.nan], requires_grad=True, label="x")
+    y = Tensor(np.full(8, np.nan), requires_grad=True, label="y")
+    loss = x.sum() + y.sum()
+    loss.backward()
+    records, _, _ = parse(draw_graph(loss))
+    assert records[record_of(records, "x")] == (
+        "{ x | (10,) float64 | min 0, mean nan, max 8, 1 nan | grad norm 3.162 }")
+    assert records[record_of(records, "y")] == "{ y | (8,) float64 | all 8 nan | grad norm 2.828 }"

@@ -67,6 +67,13 @@ def fmt_array(a: Any) -> str:
                                formatter={"all": lambda v: fmt_num(v)})
         return " ".join(text.split())
     f = a.astype(np.float64)
+    nan = int(np.isnan(f).sum())
+    if nan == f.size:
+        return f"all {f.size:,} nan"
+    if nan:  # min and max of the rest, and how many are nan: one nan must not hide them
+        rest = f[~np.isnan(f)]
+        return (f"min {fmt_num(rest.min())}, mean nan, max {fmt_num(rest.max())}, "
+                f"{nan:,} nan")
     return f"min {fmt_num(f.min())}, mean {fmt_num(f.mean())}, max {fmt_num(f.max())}"
 
 
@@ -89,6 +96,9 @@ def parameter_names(params: Any) -> dict[int, tuple[str, Any]] | None:
     the dict so that no id can be reused while it is in use."""
     if params is None:
         return None
+    if callable(getattr(params, "named_parameters", None)):
+        raise TypeError(f"params: got the {type(params).__name__} module itself; pass "
+                        "model.named_parameters() (as torchviz takes dict(named_parameters()))")
     items: Iterable[Any] = params.items() if isinstance(params, Mapping) else params
     names: dict[int, tuple[str, Any]] = {}
     for item in items:
