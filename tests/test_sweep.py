@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu import nn, optim
+from tinygrad_edu import data, nn, optim
 from tinygrad_edu.data import xor
 from tinygrad_edu.sweep import sweep
 from tinygrad_edu.train import fit
@@ -158,3 +158,23 @@ def test_the_example_script_runs(tmp_path):
     assert "xor: 4 runs of 100 epochs" in proc.stdout
     assert f"wrote loss_curves: {tmp_path / 'loss_curves.png'}" in proc.stdout
     assert_picture(tmp_path / "final.png")
+
+
+def test_custom_data_must_be_a_binary_problem_and_single_values_are_a_grid_of_one():
+    # BCEWithLogitsLoss against labels 0/1/2 or -1/1 trained quietly to a meaningless number
+    X, y3 = data.blobs(n_samples=30, centers=3, seed=0)
+    with pytest.raises(ValueError, match=r"labels must be 0 and 1.*got \[0\.0, 1\.0, 2\.0\]"):
+        sweep((X, y3), lrs=(0.1,), hidden=(2,), epochs=1, out_dir=None)
+    Xx, yx = data.xor()
+    with pytest.raises(ValueError, match=r"labels must be 0 and 1.*got \[-1\.0, 1\.0\]"):
+        sweep((Xx, 2 * yx - 1), lrs=(0.1,), hidden=(2,), epochs=1, out_dir=None)
+    with pytest.raises(ValueError, match=r"X must be 2-D \(samples, features\), got shape "
+                                         r"\(4,\)"):
+        sweep((np.zeros(4), np.zeros(4)), lrs=(0.1,), hidden=(2,), epochs=1, out_dir=None)
+    with pytest.raises(ValueError, match=r"one label per row.*shape \(4, 2\)"):
+        sweep((Xx, np.eye(2)[[0, 1, 1, 0]]), lrs=(0.1,), hidden=(2,), epochs=1, out_dir=None)
+    with pytest.raises(ValueError, match="learning rates must be positive numbers, got '0.1'"):
+        sweep("xor", lrs="0.1", out_dir=None)
+    # one learning rate, one hidden size: a grid of one (was "'int' object is not iterable")
+    result = sweep((Xx, yx.ravel().astype(int)), lrs=0.5, hidden=3, epochs=2, out_dir=None)
+    assert [(r.lr, r.hidden) for r in result.runs] == [(0.5, (3,))]

@@ -93,8 +93,8 @@ class SweepResult:
         return "\n".join(lines)
 
 
-def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: Sequence[float] = (0.1, 1, 10),
-          hidden: Sequence[int | Sequence[int]] = (2, 4, 8, 16), epochs: int | None = None,
+def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: float | Sequence[float] = (0.1, 1, 10),
+          hidden: int | Sequence[int | Sequence[int]] = (2, 4, 8, 16), epochs: int | None = None,
           out_dir: str | Path | None = "sweep", seed: int = 0, activation: str | None = None,
           loss: str | None = None, optimizer: str = "sgd",
           batch_size: int | None | str = "auto", progress: bool = False) -> SweepResult:
@@ -104,7 +104,8 @@ def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: Sequence[float] = (0.1, 1
     0/1 labels. `loss` is "mse" (sigmoid output, as the tutorial) or "bce" (raw scores and
     BCEWithLogitsLoss); it and `activation` and `epochs` default per dataset (`PRESETS`).
     `optimizer` is "sgd" or "adam"; `batch_size` None is full batch ("auto": the preset's).
-    A hidden entry may be a list of sizes for a deeper net. A run that diverges is recorded
+    A hidden entry may be a list of sizes for a deeper net; a single number in `lrs` or
+    `hidden` is a grid of one. A run that diverges is recorded
     as such, not raised (and drawn as such). With `out_dir` (None to skip; the folder is made
     before training, so a bad path fails at once), writes loss_curves.png, final.png (needs
     matplotlib) and sweep.json there.
@@ -122,10 +123,10 @@ def sweep(dataset: str | tuple[Any, Any] = "xor", lrs: Sequence[float] = (0.1, 1
         raise ValueError(f"sweep: loss must be 'mse' or 'bce', got {loss!r}")
     if optimizer not in ("sgd", "adam"):
         raise ValueError(f"sweep: optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    lrs = [float(lr) for lr in lrs]
-    if not lrs or any(not (lr > 0 and math.isfinite(lr)) for lr in lrs):
-        raise ValueError(f"sweep: learning rates must be positive numbers, got {lrs}")
-    sizes = [_hidden(h) for h in hidden]
+    lrs = _learning_rates(lrs)
+    # one size is a grid of one; a list in the list is one deeper net
+    sizes = [_hidden(hidden)] if isinstance(hidden, (int, np.integer)) else \
+        [_hidden(h) for h in hidden]
     if not sizes:
         raise ValueError("sweep: give at least one hidden size")
     criterion = nn.MSELoss() if loss_name == "mse" else nn.BCEWithLogitsLoss()
@@ -189,9 +190,31 @@ def _dataset(dataset: Any, datasets: Any) -> tuple[str, tuple[np.ndarray, np.nda
         return dataset.lower(), gen()
     if isinstance(dataset, (tuple, list)) and len(dataset) == 2:
         X, y = (np.asarray(a) for a in dataset)
-        return "custom", (X, y.reshape(-1, 1) if y.ndim == 1 else y)
+        if X.ndim != 2:
+            raise ValueError(f"sweep: X must be 2-D (samples, features), got shape {X.shape}")
+        if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1) or len(y) != len(X):
+            raise ValueError(f"sweep: y must hold one label per row of X ({len(X)} rows), "
+                             f"got shape {y.shape}")
+        labels = np.unique(y)
+        # the models have one output for BCEWithLogitsLoss or a sigmoid and MSE: two classes
+        if y.dtype.kind not in "biuf" or not set(labels.tolist()) <= {0, 1}:
+            shown = labels[:6].tolist() if y.dtype.kind in "biuf" else y.dtype
+            raise ValueError(f"sweep: the labels must be 0 and 1 (one output, two classes), got "
+                             f"{shown}")
+        return "custom", (X, y.reshape(-1, 1).astype(np.float64))
     raise TypeError(f"sweep: dataset must be a name or an (X, y) pair, got "
                     f"{type(dataset).__name__}")
+
+
+def _learning_rates(lrs: Any) -> list[float]:
+    try:
+        out = [float(lrs)] if isinstance(lrs, (int, float, np.number)) else \
+            [float(lr) for lr in lrs]
+    except (TypeError, ValueError):
+        out = []
+    if not out or any(not (lr > 0 and math.isfinite(lr)) for lr in out):
+        raise ValueError(f"sweep: learning rates must be positive numbers, got {lrs!r}")
+    return out
 
 
 def _hidden(h: int | Sequence[int]) -> tuple[int, ...]:
