@@ -301,3 +301,26 @@ def test_parse_csv_row_cap():
     with pytest.raises(DataError, match="more than 10 data rows"):
         data.parse_csv(text, name="upload", max_rows=10)
     assert data.parse_csv(text, max_rows=11)[0].shape == (11, 2)
+
+
+def test_load_csv_reads_the_byte_order_mark_excel_writes(tmp_path):
+    # Excel's "CSV UTF-8" starts with U+FEFF: a file without a header failed with
+    # "'\ufeff0.1' is not a number" on line 1
+    path = tmp_path / "excel.csv"
+    path.write_bytes("0.1,0.2,0\r\n0.9,0.8,1\r\n".encode("utf-8-sig"))
+    X, y = data.load_csv(path)
+    assert X.tolist() == [[0.1, 0.2], [0.9, 0.8]] and y.ravel().tolist() == [0.0, 1.0]
+    X, y = data.parse_csv("\ufeff0.1,0.2,0\n")
+    assert X.tolist() == [[0.1, 0.2]]
+
+
+@pytest.mark.parametrize("call, match", [
+    # the error named "noise", which blobs has no argument of that name
+    (lambda: data.blobs(cluster_std=-1), r"^cluster_std must be a finite number >= 0, got -1"),
+    (lambda: data.blobs(center_box=5), r"center_box must be a pair \(low, high\), got 5"),
+    (lambda: data.circles(factor="a"), r"factor must be between 0 and 1"),
+    (lambda: data.parse_csv("0.1,0.2,1e20\n", labels="int"), r"label must be a class number"),
+])
+def test_argument_errors_name_the_argument_given(call, match):
+    with pytest.raises(DataError, match=match):
+        call()

@@ -66,11 +66,11 @@ def _count(name: str, n: object, minimum: int = 1, why: str = "") -> int:
     return int(n)
 
 
-def _noise(noise: object) -> float:
+def _noise(noise: object, name: str = "noise") -> float:
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)):
-        raise DataError(f"noise must be a number >= 0, got {noise!r}")
+        raise DataError(f"{name} must be a number >= 0, got {noise!r}")
     if not (math.isfinite(float(noise)) and noise >= 0):
-        raise DataError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise DataError(f"{name} must be a finite number >= 0, got {noise!r}")
     return float(noise)
 
 
@@ -145,7 +145,8 @@ def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, seed:
     """
     n = _count("n_samples", n_samples, minimum=2, why="one row per class")
     noise = _noise(noise)
-    if not 0 < factor < 1:
+    if isinstance(factor, bool) or not isinstance(factor, (int, float, np.number)) \
+            or not 0 < factor < 1:
         raise DataError(f"factor must be between 0 and 1 (inner radius / outer), got {factor!r}")
     rng = _rng(seed)
     n_out = n // 2
@@ -198,11 +199,15 @@ def blobs(n_samples: int = 200, centers: int | np.ndarray = 2, cluster_std: floa
     needs a row, so ``n_samples`` below the number of centers raises `DataError`.
     """
     n = _count("n_samples", n_samples)
-    std = _noise(cluster_std)
+    std = _noise(cluster_std, "cluster_std")
     rng = _rng(seed)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         k = _count("centers", centers)
-        lo, hi = center_box
+        box = np.asarray(center_box, dtype=object)
+        if box.shape != (2,) or not all(isinstance(v, (int, float, np.number))
+                                        and math.isfinite(v) for v in box):
+            raise DataError(f"center_box must be a pair (low, high), got {center_box!r}")
+        lo, hi = float(box[0]), float(box[1])
         c = rng.uniform(lo, hi, size=(k, 2))
     else:
         c = np.asarray(centers, dtype=np.float64)
@@ -230,7 +235,7 @@ def gaussian(n_samples: int = 200, noise: float = 1.0, seed: Seed = 0,
     """
     _count("n_samples", n_samples, minimum=2, why="one row per blob")
     X, y = blobs(n_samples, centers=np.array([[-2.0, -2.0], [2.0, 2.0]]),
-                 cluster_std=noise, seed=seed, labels=labels)
+                 cluster_std=_noise(noise), seed=seed, labels=labels)
     return X, y
 
 
@@ -304,6 +309,7 @@ def parse_csv(text: str, name: str = "<csv>", labels: Labels = "float",
     ``name`` is used in error messages. A first row that is not numeric is a header. Blank
     lines and lines starting with ``#`` are skipped. Labels must be whole numbers >= 0.
     """
+    text = text.removeprefix("\ufeff")    # the byte order mark Excel's "CSV UTF-8" starts with
     rows: list[tuple[float, float]] = []
     targets: list[int] = []
     first = True                           # only the first row may be a header
@@ -328,7 +334,7 @@ def parse_csv(text: str, name: str = "<csv>", labels: Labels = "float",
         first = False
         if not (math.isfinite(x1) and math.isfinite(x2)):
             raise DataError(f"{name} line {lineno}: features must be finite, got {x1}, {x2}")
-        if not (math.isfinite(lab) and lab >= 0 and lab == int(lab)):
+        if not (math.isfinite(lab) and 0 <= lab < 2**31 and lab == int(lab)):
             raise DataError(f"{name} line {lineno}: label must be a class number 0, 1, ..., "
                             f"got {cells[2]!r}")
         rows.append((x1, x2))
