@@ -79,6 +79,22 @@ def test_predict_proba_logits_probabilities_tanh_and_softmax():
         plot.predict_proba(model, X[0])
 
 
+def test_an_output_activation_given_as_a_function_is_read_like_its_module():
+    import tinygrad_edu.nn.functional as F
+
+    X = np.array([[-1.0, 0.3], [0.0, 2.0], [0.5, -1.0]])
+    for fn in (F.sigmoid, Tensor.sigmoid):  # MLP holds Lambda(fn=sigmoid)
+        probs = nn.MLP(2, [3], 1, out_activation=fn, seed=0)
+        assert plot.output_kind(probs) == "probability"
+        raw = probs(Tensor(X, dtype=np.float32)).data.ravel()
+        # not sigmoid(probability), which squeezes every point into (0.5, 0.73)
+        np.testing.assert_allclose(plot.predict_proba(probs, X), raw, rtol=1e-6)
+    assert plot.output_kind(nn.MLP(2, [3], 1, out_activation=Tensor.tanh)) == "tanh"
+    assert plot.output_kind(nn.MLP(2, [3], 1, out_activation=lambda t: t * 2)) == "logit"
+    soft = nn.MLP(2, [3], 3, out_activation=lambda t: F.softmax(t, dim=1), seed=0)
+    assert plot.output_kind(soft) == "logit"  # a lambda says nothing: raw scores assumed
+
+
 def test_scalar_and_tensor_engines_agree():
     scalar = nn.scalar.MLP(2, [3, 1], activation="tanh", out_activation="sigmoid", seed=1)
     tensor = nn.MLP(2, [3], 1, activation="tanh", out_activation="sigmoid", dtype=np.float64)

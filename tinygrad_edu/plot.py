@@ -102,6 +102,8 @@ def output_kind(model: Any) -> str:
         return {"sigmoid": "probability", "tanh": "tanh"}.get(act, "logit")
     leaves = _leaf_modules(model)
     last = type(leaves[-1]).__name__.lower() if leaves else ""
+    if last == "lambda":  # MLP(out_activation=F.sigmoid) holds Lambda(fn=sigmoid)
+        last = str(getattr(leaves[-1], "name", "")).lower()
     if last in ("sigmoid", "softmax"):
         return "probability"
     if last == "tanh":
