@@ -133,6 +133,18 @@ def _arrays(params: list[Any], X: Any, y: Any, loss: Any, scalar: bool,
     return X, y
 
 
+def _check_like_training(data: _Data, val: _Data) -> None:
+    """Validation rows must look like training rows: caught here, not after an epoch."""
+    if val.X.shape[1:] != data.X.shape[1:]:
+        raise ValueError(f"fit: validation X has {val.X.shape[1]} features per row but X has "
+                         f"{data.X.shape[1]}")
+    if val.y.shape[1:] != data.y.shape[1:]:
+        hint = f", e.g. y_val.reshape(-1, {data.y.shape[1]})" \
+            if data.y.ndim == 2 and val.y.size == len(val.y) * data.y.shape[1] else ""
+        raise ValueError(f"fit: validation y has shape {val.y.shape} but y has shape "
+                         f"{data.y.shape}: give both the same shape per row{hint}")
+
+
 def _batch_size(batch_size: Any, who: str = "fit") -> int | None:
     if batch_size is None:
         return None

@@ -28,6 +28,7 @@ from .autograd import no_grad
 from .batch import (
     Accuracy,
     _batch_size,
+    _check_like_training,
     _Data,
     _features,
     _forward,
@@ -113,7 +114,8 @@ class EarlyStopping:
 
     PyTorch has no early stopping; the names are Keras's. Unlike Keras, restoring is on by
     default and also happens when training runs to the end: you asked for the best model.
-    ``monitor`` is "val_loss" (needs ``validation=`` in `fit`) or "loss".
+    ``monitor`` is "val_loss" (needs ``validation=`` in `fit`) or "loss". As in Keras, only
+    the weights go back, not the optimizer's state (momentum, Adam's moments).
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0,
@@ -359,18 +361,6 @@ def _lr_hint(optimizer: Any) -> str:
         return f" (it is {optimizer.param_groups[0]['lr']:g})"
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return ""
-
-
-def _check_like_training(data: _Data, val: _Data) -> None:
-    """Validation rows must look like training rows: caught here, not after an epoch."""
-    if val.X.shape[1:] != data.X.shape[1:]:
-        raise ValueError(f"fit: validation X has {val.X.shape[1]} features per row but X has "
-                         f"{data.X.shape[1]}")
-    if val.y.shape[1:] != data.y.shape[1:]:
-        hint = f", e.g. y_val.reshape(-1, {data.y.shape[1]})" \
-            if data.y.ndim == 2 and val.y.size == len(val.y) * data.y.shape[1] else ""
-        raise ValueError(f"fit: validation y has shape {val.y.shape} but y has shape "
-                         f"{data.y.shape}: give both the same shape per row{hint}")
 
 
 def _check_parameters(params: list[Any], epoch: int, optimizer: Any) -> None:
