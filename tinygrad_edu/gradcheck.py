@@ -24,19 +24,36 @@ class GradcheckError(AssertionError):
 
 
 def _as_array(out: Any) -> np.ndarray:
+    if not isinstance(out, Value) and not hasattr(out, "requires_grad"):
+        hint = " (a number has no graph: did fn use .data?)" if np.isscalar(out) else ""
+        raise TypeError(f"gradcheck: fn must return a Value or a Tensor, got "
+                        f"{type(out).__name__}{hint}")
     # a copy: the output may be a view of the very input being perturbed (reshape, index)
     return np.array(out.data, dtype=np.float64, copy=True).reshape(-1)
+
+
+def _call(fn: Callable, inputs: list, i: int, at: float) -> np.ndarray:
+    """fn at the nudged inputs; an error it raises says where gradcheck evaluated it."""
+    try:
+        return _as_array(fn(*inputs))
+    except Exception as e:
+        if hasattr(e, "add_note"):  # Python 3.11+
+            e.add_note(f"gradcheck: fn raised this with input {i} nudged to {at!r}; keep "
+                       "inputs more than eps from a domain edge (such as 0 for log and sqrt)")
+        raise
 
 
 def _analytical(fn: Callable, inputs: list, checked: list[int], n_out: int) -> list[np.ndarray]:
     """Jacobian rows by backward passes: one per output element (one-hot upstream grad)."""
     rows = [np.zeros((n_out, _size(inputs[i]))) for i in checked]
     for k in range(n_out):
-        for x in inputs:
-            _zero(x)
+        for i in checked:
+            _zero(inputs[i])
         out = fn(*inputs)
         if isinstance(out, Value):
             out.backward()
+        elif not out.requires_grad:  # no path from any input: every slope is 0, as PyTorch
+            continue
         else:
             seed = np.zeros(out.data.size, dtype=out.data.dtype)
             seed[k] = 1.0
@@ -67,17 +84,17 @@ def _numerical(fn: Callable, inputs: list, i: int, eps: float, n_out: int) -> np
             if isinstance(x, Value):
                 orig = x.data
                 x.data = orig + eps
-                plus = _as_array(fn(*inputs))
+                plus = _call(fn, inputs, i, x.data)
                 x.data = orig - eps
-                minus = _as_array(fn(*inputs))
+                minus = _call(fn, inputs, i, x.data)
                 x.data = orig
             else:
                 flat = x.data.reshape(-1)  # a view: x.data is made contiguous below
                 orig = flat[j]
                 flat[j] = orig + eps
-                plus = _as_array(fn(*inputs))
+                plus = _call(fn, inputs, i, float(flat[j]))
                 flat[j] = orig - eps
-                minus = _as_array(fn(*inputs))
+                minus = _call(fn, inputs, i, float(flat[j]))
                 flat[j] = orig
             cols[:, j] = (plus - minus) / (2 * eps)
     return cols
@@ -93,14 +110,19 @@ def gradcheck(
 ) -> bool:
     """True if backward() of ``fn(*inputs)`` matches central differences for every input.
 
-    `inputs` are Values or Tensors (only Tensors with requires_grad are checked); the
-    output may be a Value, a scalar Tensor or any Tensor (its whole Jacobian is checked).
-    On a mismatch it raises `GradcheckError` naming the input and element, or returns
-    False when ``raise_exception=False``.
+    `inputs` are Values or Tensors (only Tensors with requires_grad are checked; anything
+    else, such as a number, is passed to fn as it is); the output may be a Value, a scalar
+    Tensor or any Tensor (its whole Jacobian is checked). On a mismatch it raises
+    `GradcheckError` naming the input and element, or returns False when
+    ``raise_exception=False``. As PyTorch's, it warns on a float32 input and leaves the
+    inputs' data and grads as they were. **Differs**: ``eps <= 0`` is a ValueError (PyTorch
+    reports a nan slope), and a fn that modifies its inputs is refused by name.
     """
+    if not eps > 0:
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps}")
     if isinstance(inputs, Value) or hasattr(inputs, "requires_grad"):
         inputs = [inputs]
-    inputs = list(inputs)
+    inputs = list(inputs)  # anything else (a number, a flag) is handed to fn unchecked
     checked = []
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
@@ -114,7 +136,29 @@ def gradcheck(
             checked.append(i)
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    # as torch.autograd.gradcheck, leave the inputs' data and grads as they were
+    saved = [(_copy(inputs[i].data), inputs[i].grad) for i in checked]
+    try:
+        return _check(fn, inputs, checked, saved, eps, atol, rtol, raise_exception)
+    finally:
+        for i, (data, grad) in zip(checked, saved):
+            if not np.array_equal(inputs[i].data, data, equal_nan=True):
+                inputs[i].data = data
+            inputs[i].grad = grad
+
+
+def _copy(data: Any) -> Any:
+    return data.copy() if isinstance(data, np.ndarray) else data
+
+
+def _check(fn: Callable, inputs: list, checked: list[int], saved: list, eps: float,
+           atol: float, rtol: float, raise_exception: bool) -> bool:
     n_out = _as_array(fn(*inputs)).size
+    for i, (data, _) in zip(checked, saved):
+        if not np.array_equal(inputs[i].data, data, equal_nan=True):
+            raise ValueError(f"gradcheck: fn changed input {i} ({data!r} became "
+                             f"{_copy(inputs[i].data)!r}); it is called many times at nudged "
+                             "inputs, so it must compute a new result, not modify its inputs")
     analytic = _analytical(fn, inputs, checked, n_out)
     for rows, i in zip(analytic, checked):
         numeric = _numerical(fn, inputs, i, eps, n_out)
@@ -125,8 +169,11 @@ def gradcheck(
             k, j = (int(v) for v in np.argwhere(bad)[0])
             name = getattr(inputs[i], "label", "") or f"input {i}"
             where = f"element {j}" if _size(inputs[i]) > 1 else "its only element"
+            dtype = getattr(inputs[i].data, "dtype", np.float64)
+            hint = (f"\n(input {i} is {dtype}: in single precision the numerical slope is "
+                    "mostly rounding error; check in float64)" if dtype != np.float64 else "")
             raise GradcheckError(
                 f"gradcheck: {name}, {where} (output element {k}): numerical "
-                f"{numeric[k, j]:.8g} vs analytical {rows[k, j]:.8g}\n"
+                f"{numeric[k, j]:.8g} vs analytical {rows[k, j]:.8g}{hint}\n"
                 f"numerical d(out)/d({name}):\n{numeric}\nanalytical:\n{rows}")
     return True
