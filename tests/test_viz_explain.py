@@ -204,6 +204,8 @@ def test_markdown_table_and_escaping():
     assert table[1] == "|---:|---|---|---:|---:|---|---:|---:|---:|"
     assert r"a\|b\*c\_d" in md
     assert table[2].split(" | ")[1:4] == ["n1", r"\*", "4"]
+    md = explain(Value(1.0, label="&amp; ~~x~~ $y$") * 2, format="markdown")
+    assert r"\&amp; \~\~x\~\~ \$y\$" in md  # shown as typed, not as &, strikethrough, maths
 
 
 def test_labels_with_newlines_or_control_characters_keep_every_table_whole():

@@ -190,7 +190,9 @@ def _text(caption: list[str], head: list[str], rows: list[list[list[str]]]) -> s
     return "\n".join(wrapped + ["", fmt(head), rule] + [fmt(c) for c in flat]) + "\n"
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\|*_`<>[]#"})
+# CommonMark lets any ASCII punctuation be backslash-escaped: & so that "&amp;" stays text,
+# ~ (strikethrough) and $ (Jupyter renders $...$ as maths) as well as the usual markup.
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\|*_`<>[]#&~$"})
 
 
 def _markdown(caption: list[str], head: list[str], rows: list[list[list[str]]]) -> str:
