@@ -535,3 +535,38 @@ def test_an_interrupted_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
                         or real_replace(a, b))
     save(nn.Linear(2, 3, seed=1), path)
     assert calls == ["fsync", "replace"]  # the data is on disk before it replaces the old
+
+
+def _doubling(levels, first):
+    """Children a, l1, l2, ...: each l<k> runs the one before it twice, so the model runs
+    2**levels copies of `first` while its description stays tiny."""
+    children = [["a", first]]
+    for k in range(1, levels + 1):
+        before = children[-1][0]
+        children.append([f"l{k}", {"type": "Sequential", "children": [
+            ["0", {"type": "Shared", "of": before}], ["1", {"type": "Shared", "of": before}]]}])
+    return {"type": "Sequential", "children": children}
+
+
+def test_sharing_cannot_hide_a_model_too_long_to_run(tmp_path):
+    """2**40 ReLU calls per prediction, from a header of a few KB and no arrays: counted
+    as run, not as written, so it is refused (it would load, then never predict)."""
+    _fails(_write(tmp_path / "long.npz", {}, _header(_doubling(40, {"type": "ReLU"}))),
+           "more than 10000 layers")
+    # with a Linear, listing its keys alone would never end
+    arrays = {"a.weight": GOOD["weight"], "a.bias": GOOD["bias"]}
+    _fails(_write(tmp_path / "keys.npz", arrays, _header(_doubling(40, LINEAR))),
+           "more than 10000 layers")
+    ok = load(_write(tmp_path / "ok.npz", {}, _header(_doubling(5, {"type": "ReLU"}))))
+    assert ok.l5[0] is ok.l5[1] is ok.l4 and len(list(ok.modules())) == 1 + 1 + 5
+
+
+def test_sharing_cannot_hide_nesting_deeper_than_the_limit(tmp_path):
+    deep = {"type": "ReLU"}
+    for _ in range(20):
+        deep = {"type": "Sequential", "children": [["0", deep]]}
+    shared = {"type": "Shared", "of": "a"}
+    for _ in range(20):
+        shared = {"type": "Sequential", "children": [["0", shared]]}
+    spec = {"type": "Sequential", "children": [["a", deep], ["b", shared]]}
+    _fails(_write(tmp_path / "deep.npz", {}, _header(spec)), "nested more than 32 deep")

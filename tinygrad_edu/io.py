@@ -45,6 +45,8 @@ _NAME = re.compile(r"[A-Za-z0-9_]{1,200}")
 _ZIP_ERRORS = (ValueError, OSError, EOFError, RuntimeError, NotImplementedError,
                zipfile.BadZipFile, zlib.error)  # what a damaged or odd archive may raise
 _METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
+# dotted name -> (a checked layer description, how deep it nests, how many layers it runs)
+_Specs = dict[str, tuple[dict[str, Any], int, int]]
 _SIMPLE = {"ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid, "Identity": nn.Identity}
 
 
@@ -131,8 +133,7 @@ def _index(value: Any, where: str) -> int:
         raise ValueError(f"save: {where} has a setting {value!r} that should be an int") from None
 
 
-def _arrays_match(spec: dict[str, Any], arrays: dict[str, np.ndarray],
-                  specs: dict[str, dict[str, Any]]) -> None:
+def _arrays_match(spec: dict[str, Any], arrays: dict[str, np.ndarray], specs: _Specs) -> None:
     """Check that the model's state_dict holds exactly the arrays its description needs,
     so save never writes a file that load would refuse (a layer given extra parameters)."""
     want = dict(_expected(spec, "", specs))
@@ -143,11 +144,11 @@ def _arrays_match(spec: dict[str, Any], arrays: dict[str, np.ndarray],
                          f"describe (differing: {odd}), so load could not rebuild it")
 
 
-def _expected(spec: dict[str, Any], prefix: str, specs: dict[str, dict[str, Any]]
-              ) -> Iterator[tuple[str, tuple[tuple[int, ...], str]]]:
+def _expected(spec: dict[str, Any], prefix: str,
+              specs: _Specs) -> Iterator[tuple[str, tuple[tuple[int, ...], str]]]:
     """(state_dict key, (shape, dtype)) of each array that a checked description needs."""
     if spec["type"] == "Shared":
-        spec = specs[spec["of"]]
+        spec = specs[spec["of"]][0]
     if spec["type"] == "Linear":
         yield f"{prefix}weight", ((spec["out_features"], spec["in_features"]), spec["dtype"])
         if spec["bias"]:
@@ -170,9 +171,9 @@ def save(model: nn.Module, path: str | os.PathLike) -> None:
         raise TypeError(f"save: expected an nn.Module, got {type(model).__name__}")
     header = {"format": FORMAT, "version": VERSION, "training": model.training,
               "model": _describe(model, "", model.training, {}, ())}
-    specs: dict[str, dict[str, Any]] = {}
+    specs: _Specs = {}
     try:  # the checks load makes, so that what save writes, load reads
-        _check(header["model"], "", 0, [0], specs)
+        _check(header["model"], "", 0, specs)
     except ModelFileError as e:
         raise ValueError(f"save: {e}; load would refuse such a file, so nothing was "
                          "written") from None
@@ -307,8 +308,8 @@ def _load(path: str, cap: int) -> nn.Module:
         infos = _members(zf, cap)
         header = _header(zf, infos)
         budget = sum(i.file_size for k, i in infos.items() if k != HEADER)
-        specs: dict[str, dict[str, Any]] = {}
-        declared = _check(header["model"], "", 0, [0], specs)
+        specs: _Specs = {}
+        declared = _check(header["model"], "", 0, specs)[0]
         if declared > budget:
             raise ModelFileError(f"the header describes {declared} bytes of weights but "
                                  f"the file holds {budget} (truncated, or absurd layer sizes)")
@@ -406,29 +407,29 @@ LAYER_FIELDS = {"Linear": {"in_features", "out_features", "bias", "dtype"}, "Lea
                 "Shared": {"of"}, **{name: set() for name in _SIMPLE}}
 
 
-def _check(spec: Any, path: str, depth: int, count: list[int],
-           specs: dict[str, dict[str, Any]]) -> int:
-    """Check a description completely (types, settings, depth, layer count, what a shared
-    layer refers to) before anything is built, and add up the bytes of its weights.
-    `specs` collects each checked layer under its dotted name."""
+def _check(spec: Any, path: str, depth: int, specs: _Specs) -> tuple[int, int, int]:
+    """Check a description completely (types, settings, what a shared layer refers to)
+    before anything is built; return the bytes of its weights, how deep it nests and how
+    many layers it runs, a shared one each time it runs, so sharing cannot hide a model too
+    deep or too long to call. `specs` collects each checked layer with those two numbers."""
     where = f"model.{path}" if path else "model"
     if depth > MAX_DEPTH:
         raise ModelFileError(f"layers nested more than {MAX_DEPTH} deep")
-    count[0] += 1
-    if count[0] > MAX_LAYERS:
-        raise ModelFileError(f"more than {MAX_LAYERS} layers")
     kind = spec.get("type") if isinstance(spec, dict) else None
     if kind not in LAYER_FIELDS:
         raise ModelFileError(f"{where}: unknown layer type {kind!r}; known: "
                              f"{sorted(LAYER_FIELDS)}")
     spec = _fields(spec, where, LAYER_FIELDS[kind], set() if kind == "Shared" else {"training"})
-    total = 0
+    total, height, layers = 0, 0, 1
     if kind == "Shared":
         # only a layer described completely before this one: never itself or a parent
         if not isinstance(spec["of"], str) or spec["of"] not in specs:
             raise ModelFileError(f"{where}: shares {spec['of']!r}, which is not a layer "
                                  "described before it")
-        return 0
+        _, height, layers = specs[spec["of"]]
+        if depth + height > MAX_DEPTH:
+            raise ModelFileError(f"layers nested more than {MAX_DEPTH} deep")
+        return 0, height, layers
     if kind == "Linear":
         n_in = _int(spec["in_features"], where, "in_features")
         n_out = _int(spec["out_features"], where, "out_features")
@@ -459,8 +460,11 @@ def _check(spec: Any, path: str, depth: int, count: list[int],
             if child[0] in names:
                 raise ModelFileError(f"{where}: two children are named {child[0]!r}")
             names.append(child[0])
-            total += _check(child[1], f"{path}.{child[0]}" if path else child[0], depth + 1,
-                            count, specs)
+            size, below, count = _check(child[1], f"{path}.{child[0]}" if path else child[0],
+                                        depth + 1, specs)
+            total, height, layers = total + size, max(height, below + 1), layers + count
+            if layers > MAX_LAYERS:
+                raise ModelFileError(f"more than {MAX_LAYERS} layers")
         if kind == "MLP":
             if names != [str(i) for i in range(len(names))]:
                 raise ModelFileError(f"{where}: an MLP's layers must be named 0, 1, 2, ...")
@@ -470,8 +474,8 @@ def _check(spec: Any, path: str, depth: int, count: list[int],
                 _int(h, where, "hidden size")
             _int(spec["in_features"], where, "in_features")
             _int(spec["out_features"], where, "out_features")
-    specs[path] = spec
-    return total
+    specs[path] = (spec, height, layers)
+    return total, height, layers
 
 
 def _build(spec: dict[str, Any], path: str, mode: bool, built: dict[str, nn.Module]
