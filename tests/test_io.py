@@ -570,3 +570,27 @@ def test_sharing_cannot_hide_nesting_deeper_than_the_limit(tmp_path):
         shared = {"type": "Sequential", "children": [["0", shared]]}
     spec = {"type": "Sequential", "children": [["a", deep], ["b", shared]]}
     _fails(_write(tmp_path / "deep.npz", {}, _header(spec)), "nested more than 32 deep")
+
+
+def test_save_names_the_path_the_user_gave_when_it_cannot_write(tmp_path):
+    """Not the temporary file ('m.npz.tmp1234'), which the user never named."""
+    with pytest.raises(FileNotFoundError, match=r"save: no folder .*nowhere.* to write "
+                                                r".*nowhere/m\.npz"):
+        save(nn.Linear(2, 2, seed=0), tmp_path / "nowhere" / "m.npz")
+    with pytest.raises(IsADirectoryError, match=r"is a folder; give a file name, such as "
+                                                r".*model\.npz"):
+        save(nn.Linear(2, 2, seed=0), tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_save_through_a_link_writes_the_file_it_points_to(tmp_path):
+    target, link = tmp_path / "target.npz", tmp_path / "link.npz"
+    save(nn.Linear(2, 2, seed=0), target)
+    try:
+        link.symlink_to(target)
+    except OSError:
+        pytest.skip("no symlinks here")
+    model = nn.Linear(2, 2, seed=1)
+    save(model, link)
+    assert link.is_symlink()
+    np.testing.assert_array_equal(_predict(load(target)), _predict(model))

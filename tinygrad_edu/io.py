@@ -120,7 +120,7 @@ def _describe(m: nn.Module, path: str, mode: bool, seen: dict[int, str],
                          "Dropout layers. For other models save model.state_dict() with "
                          "np.savez and rebuild the model in your code")
     if m.training != mode:
-        spec["training"] = m.training
+        spec["training"] = bool(m.training)
     seen[id(m)] = path
     return spec
 
@@ -169,7 +169,7 @@ def save(model: nn.Module, path: str | os.PathLike) -> None:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"save: expected an nn.Module, got {type(model).__name__}")
-    header = {"format": FORMAT, "version": VERSION, "training": model.training,
+    header = {"format": FORMAT, "version": VERSION, "training": bool(model.training),
               "model": _describe(model, "", model.training, {}, ())}
     specs: _Specs = {}
     try:  # the checks load makes, so that what save writes, load reads
@@ -189,6 +189,14 @@ def save(model: nn.Module, path: str | os.PathLike) -> None:
     _arrays_match(header["model"], arrays, specs)
     arrays[HEADER] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: {path!r} is a folder; give a file name, such as "
+                                f"{os.path.join(path, 'model.npz')!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: no folder {folder!r} to write {path!r} in")
+    # through a link to the file it names, as open(path, "w") would; else the link is lost
+    path = os.path.realpath(path)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         with open(tmp, "wb") as f:
