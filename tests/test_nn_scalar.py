@@ -3,6 +3,7 @@
 import math
 import random
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import Value, gradcheck
@@ -142,3 +143,41 @@ def test_layer_and_mlp_without_seed_use_the_global_generator():
     assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
     assert len({p.data for p in Layer(3, 4).parameters() if p.data != 0.0}) == 12
     assert isinstance(a([1.0, -1.0]), Value)
+
+
+@pytest.mark.parametrize("make", [lambda a: MLP(2, [1], a), lambda a: MLP(2, [3, 1], "tanh", a),
+                                  lambda a: Layer(2, 0, a)])
+def test_an_unknown_activation_name_fails_even_where_it_is_unused(make):
+    # MLP(2, [1], "Tanh") quietly built a linear model: a one-layer MLP has no hidden layer
+    with pytest.raises(ValueError, match="activation must be one of .* got 'Tanh'"):
+        make("Tanh")
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Neuron(-1), ValueError, "Neuron: nin must be >= 0, got -1"),
+    (lambda: Neuron(2.0), TypeError, "Neuron: nin must be a whole number, got 2.0"),
+    (lambda: Layer(2, -3), ValueError, "Layer: nout must be >= 0, got -3"),
+    (lambda: MLP(-1, [2]), ValueError, "MLP: nin must be >= 0, got -1"),
+    (lambda: MLP(2, [4, 2.5]), TypeError, r"MLP: sizes\[1\] must be a whole number, got 2.5"),
+    (lambda: MLP(2, 3), TypeError, r"MLP: sizes must be a list of layer sizes such as "
+                                   r"\[16, 16, 1\], got 3"),
+])
+def test_bad_sizes_are_named(make, error, message):
+    # a negative size quietly made an empty layer; MLP(2, 3) said "Value after * must be an
+    # iterable", and a float size "'float' object cannot be interpreted as an integer"
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_zero_sizes_are_allowed_as_in_torch_linear():
+    assert Neuron(0, seed=0)([]).data == math.tanh(0.0)
+    assert Layer(2, 0, seed=0)([1.0, 2.0]) == []
+    assert MLP(np.int64(2), [np.int64(3), 1], seed=0).num_parameters() == 13
+
+
+@pytest.mark.parametrize("x", [None, "ab", {1.0, 2.0}.__iter__()])
+def test_an_input_that_is_not_a_list_is_named(x):
+    with pytest.raises(TypeError, match=r"Layer\(2, 3\): expected a list of numbers or Values"):
+        MLP(2, [3, 1], seed=0)(x)
+    with pytest.raises(TypeError, match=r"Neuron\(2\): expected a list of numbers or Values"):
+        Neuron(2, seed=0)(x)

@@ -7,6 +7,7 @@ Weights start uniform in [-1, 1] and biases at 0, as in micrograd.
 
 from __future__ import annotations
 
+import numbers
 import random
 from collections.abc import Callable, Sequence
 
@@ -41,6 +42,24 @@ def _name(activation: Activation) -> str:
     return activation if isinstance(activation, str) else getattr(activation, "__name__", "?")
 
 
+def _count(n: int, what: str) -> int:
+    """A size argument: a whole number >= 0 (0 is allowed, as in torch.nn.Linear)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{what} must be a whole number, got {n!r}")
+    if n < 0:
+        raise ValueError(f"{what} must be >= 0, got {n}")
+    return int(n)
+
+
+def _inputs(x: Sequence[Value | float] | Value | float, owner: str) -> Sequence[Value | float]:
+    if isinstance(x, (Value, int, float)):
+        return [x]
+    if not hasattr(x, "__len__") or isinstance(x, str):
+        raise TypeError(f"{owner}: expected a list of numbers or Values, got "
+                        f"{type(x).__name__}")
+    return x
+
+
 def _rng(seed: int | random.Random | None) -> random.Random:
     """A seed gives a private generator (reproducible); None uses the `random` module's
     global one, as micrograd does (so ``random.seed(...)`` controls it)."""
@@ -62,6 +81,7 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: Activation = "tanh",
                  seed: int | random.Random | None = None) -> None:
         super().__init__()
+        nin = _count(nin, "Neuron: nin")
         rng = _rng(seed)
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -69,8 +89,7 @@ class Neuron(Module):
         self._act = _resolve(activation)
 
     def forward(self, x: Sequence[Value | float]) -> Value:
-        if isinstance(x, (Value, int, float)):
-            x = [x]
+        x = _inputs(x, f"Neuron({len(self.w)})")
         if len(x) != len(self.w):
             raise ValueError(f"Neuron({len(self.w)}): expected {len(self.w)} inputs, got "
                              f"{len(x)}")
@@ -91,13 +110,14 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, activation: Activation = "tanh",
                  seed: int | random.Random | None = None) -> None:
         super().__init__()
+        nin, nout = _count(nin, "Layer: nin"), _count(nout, "Layer: nout")
+        _resolve(activation)  # a bad name fails here, even for a layer of 0 neurons
         rng = _rng(seed)
         self.nin = nin
         self.neurons = [Neuron(nin, activation, seed=rng) for _ in range(nout)]
 
     def _outputs(self, x: Sequence[Value | float]) -> list[Value]:
-        if isinstance(x, (Value, int, float)):
-            x = [x]
+        x = _inputs(x, f"Layer({self.nin}, {len(self.neurons)})")
         if len(x) != self.nin:
             raise ValueError(f"Layer({self.nin}, {len(self.neurons)}): expected {self.nin} "
                              f"inputs, got {len(x)}")
@@ -120,8 +140,17 @@ class MLP(Module):
                  out_activation: Activation = None,
                  seed: int | random.Random | None = None) -> None:
         super().__init__()
+        if not isinstance(sizes, Sequence) or isinstance(sizes, str):
+            raise TypeError(f"MLP: sizes must be a list of layer sizes such as [16, 16, 1], "
+                            f"got {sizes!r}")
         if not sizes:
             raise ValueError("MLP: sizes must list at least one layer size")
+        # both names are checked even when one is unused: MLP(2, [1], "Tanh") must not
+        # quietly build a linear model
+        _resolve(activation)
+        _resolve(out_activation)
+        nin = _count(nin, "MLP: nin")
+        sizes = [_count(n, f"MLP: sizes[{i}]") for i, n in enumerate(sizes)]
         rng = _rng(seed)
         dims = [nin, *sizes]
         self.layers = [Layer(dims[i], dims[i + 1],
