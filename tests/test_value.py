@@ -203,6 +203,15 @@ def test_dot_is_one_node_with_gradients_to_both_sides():
         Value.dot([a, b], [c])
 
 
+def test_dot_takes_any_iterables_as_sum_does():
+    a = Value(2.0)
+    # a generator was "object of type 'generator' has no len()"
+    assert Value.dot((x for x in [a, 3.0]), iter([a, a])).data == 2.0 * 2.0 + 3.0 * 2.0
+    with pytest.raises(TypeError, match="dot: a and b must be lists of Values or numbers, "
+                                        "got Value and Value"):
+        Value.dot(a, a)
+
+
 def test_a_custom_activation_is_differentiated_by_autograd():
     def swish(x):
         return x * x.sigmoid()

@@ -34,9 +34,10 @@ def _const(other: object, op: str) -> float:
     if kind is int or isinstance(other, numbers.Real):
         try:
             return float(other)  # type: ignore[arg-type]
-        except OverflowError:  # an int past 1.8e308; float() would not say which op
-            raise OverflowError(f"{op}: an integer of {other.bit_length()} bits is too "  # type: ignore[union-attr]
-                                "large for a float (the largest is about 1.8e308)") from None
+        except OverflowError:  # an int past 1.8e308: float() would not name the op
+            bits = other.bit_length()  # type: ignore[attr-defined]
+            raise OverflowError(f"{op}: an integer of {bits} bits is too large for a float "
+                                "(the largest is about 1.8e308)") from None
     name = kind.__name__
     if any(c.__name__ == "Tensor" for c in kind.__mro__):  # Tensor or a subclass (Parameter)
         raise TypeError(f"{op}: cannot mix Value and Tensor; use Tensor for arrays of numbers")
@@ -326,6 +327,12 @@ class Value:
         The local derivative of a_i is b_i, of b_i is a_i, and of the bias 1. Either
         side may hold plain numbers (constants: no wrapper Values are made for them).
         """
+        if not (hasattr(a, "__len__") and hasattr(b, "__len__")):  # generators, as Value.sum
+            try:
+                a, b = list(a), list(b)
+            except TypeError:
+                raise TypeError(f"dot: a and b must be lists of Values or numbers, got "
+                                f"{type(a).__name__} and {type(b).__name__}") from None
         if len(a) != len(b):
             raise ValueError(f"dot: lengths {len(a)} and {len(b)} differ")
         ad, na = _split(a, "dot")
@@ -357,9 +364,7 @@ class Value:
         after = _check_finite if _mode.anomaly else None
         try:
             autograd.backward(self, 1.0, reset=_reset, after=after)
-        except TypeError:
-            # the usual cause: a grad set to None (a PyTorch habit), so a closure's
-            # ``grad +=`` failed; say which Value, not 'NoneType + float'
+        except TypeError:  # usually a grad set to None (a PyTorch habit): name that Value
             for node in autograd.topological_order(self):
                 if not isinstance(node.grad, numbers.Real):
                     raise TypeError(f"backward: {node!r} has grad {node.grad!r}; a Value's grad "
