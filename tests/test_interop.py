@@ -6,6 +6,7 @@ the missing-extra tests simulate absence, so they run everywhere.
 
 import subprocess
 import sys
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -372,6 +373,24 @@ def test_torch_unsupported_layers_are_named():
     with pytest.raises(TypeError, match="torch.nn.Module"):
         from_torch(model_with("ReLU"))
 
+
+
+def test_torch_layers_with_forward_hooks_are_refused():
+    """A hook changes what the layer computes; copying the bare layer predicted something
+    else with no error (weight_norm: the copied .weight was stale once weight_g moved)."""
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # weight_norm is deprecated, still in use
+        normed = torch.nn.utils.weight_norm(torch.nn.Linear(3, 2))
+    with pytest.raises(UnsupportedModuleError, match=r"layer '0': Linear has forward hooks.*"
+                                                     r"remove_weight_norm"):
+        from_torch(torch.nn.Sequential(normed, torch.nn.ReLU()))
+    torch.nn.utils.remove_weight_norm(normed)
+    assert from_torch(normed).weight.shape == (2, 3)  # without the hook it crosses
+    hooked = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    hooked.register_forward_pre_hook(lambda module, args: (args[0] * 2,))
+    with pytest.raises(UnsupportedModuleError, match="the model itself: Sequential has forward"):
+        from_torch(hooked)
 
 # ---- ONNX ------------------------------------------------------------------------------
 def _onnx():

@@ -39,7 +39,9 @@ def where(path: str) -> str:
     return f"layer {path!r}" if path else "the model itself"
 
 
-def unsupported(fn: str, path: str, module: Any) -> UnsupportedModuleError:
+def unsupported(fn: str, path: str, module: Any, reason: str = "") -> UnsupportedModuleError:
+    if reason:
+        return UnsupportedModuleError(f"{fn}: {where(path)}: {reason}")
     kind = type(module)
     # a class that only shares a supported layer's name (nn.scalar.MLP, a subclass with its
     # own forward) is named in full: "MLP has no translation; supported: MLP" says nothing

@@ -90,6 +90,13 @@ def _from_torch(tm: Any, torch: Any, path: str, done: dict[int, nn.Module]) -> n
     if id(tm) in done:  # shared stays shared
         return done[id(tm)]
     name = type(tm).__name__
+    if tm._forward_hooks or tm._forward_pre_hooks:
+        # a hook changes what the layer computes (weight_norm's recomputes the weight from
+        # weight_g and weight_v on each call, so .weight may be stale): copying the layer
+        # without it would predict something else, silently
+        raise unsupported("from_torch", path, tm, f"{name} has forward hooks, which change "
+                          "what it computes and have no translation (weight_norm adds one); "
+                          "remove them first, e.g. torch.nn.utils.remove_weight_norm")
     own = len(list(tm.parameters(recurse=False))) + len(list(tm.buffers(recurse=False)))
     if plain_sequential(tm, torch.nn.Sequential, own):
         # _modules, what Sequential.forward runs: named_children() skips a repeated layer
