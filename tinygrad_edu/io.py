@@ -2,8 +2,10 @@
 
 The file is a plain ``.npz`` (a zip of ``.npy`` arrays, readable by ``np.load``): one
 array per state_dict entry ("0.weight", "0.bias", ...) plus ``__tinygrad_edu__``, the
-UTF-8 bytes of a JSON header that names each layer and its settings. `load` rebuilds the
-model from that description with known layer classes only, then copies the weights in.
+UTF-8 bytes of a JSON header that names each layer and its settings (a layer used twice
+is described once, then referred to as {"type": "Shared", "of": its first name}). `load`
+rebuilds the model from that description with known layer classes only, then copies the
+weights in. `save` makes the checks `load` makes, so it never writes a file load refuses.
 
 A model file is data, never code: the source tutorial's format stored marshalled
 functions, which run on load, so opening a stranger's file ran the stranger's code.
