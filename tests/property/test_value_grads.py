@@ -308,3 +308,58 @@ def test_the_dag_generator_reuses_nodes():
     _, got, _ = our_gradients(leaves, program)  # root = (2a) + (2a*b) + (2ab - 2a)
     assert got == pytest.approx([4 * -1.0, 4 * 0.5])
     assert got == pytest.approx(float_gradients(leaves, program), rel=1e-6)
+
+
+# ---- every op at the edges of float64, against PyTorch ----------------------------------------
+EDGES = [0.0, -0.0, 5e-324, -5e-324, 1e-310, 1e-300, -1e-200, 1.0, -1.0, 1e4, -1e4, 710.0,
+         1e308, -1e308, math.inf, -math.inf, math.nan]
+EDGE_OPS = {  # name -> (ours, PyTorch's); each is applied to the same one input
+    "exp": (Value.exp, lambda t: t.exp()), "log": (Value.log, lambda t: t.log()),
+    "sqrt": (Value.sqrt, lambda t: t.sqrt()), "tanh": (Value.tanh, lambda t: t.tanh()),
+    "sigmoid": (Value.sigmoid, lambda t: t.sigmoid()), "relu": (Value.relu, lambda t: t.relu()),
+    "abs": (abs, abs), "neg": (lambda v: -v, lambda t: -t),
+    "leaky_relu": (Value.leaky_relu, lambda t: __import__("torch").nn.functional.leaky_relu(t)),
+    "square": (lambda v: v**2, None), "cube": (lambda v: v**3, None),
+    "pow_half": (lambda v: v**0.5, None), "pow_-1": (lambda v: v**-1, None),
+    "pow_-2": (lambda v: v**-2, None), "pow_0": (lambda v: v**0, None),
+    "rdiv": (lambda v: 1 / v, None), "div_const": (lambda v: v / 3, None),
+    "div_tiny": (lambda v: v / 1e-310, None), "self_mul": (lambda v: v * v, None),
+    "self_div": (lambda v: v / v, None), "rpow": (lambda v: 2**v, None),
+    "pow_value": (lambda v: v ** Value(2.0), lambda t: t ** t.new_tensor(2.0)),
+    "value_pow": (lambda v: Value(3.0) ** v, lambda t: t.new_tensor(3.0) ** t),
+    "sum": (lambda v: Value.sum([v, v, 1.0]), lambda t: t + t + 1.0),
+    "dot": (lambda v: Value.dot([v, 2.0], [v, v]), lambda t: t * t + 2.0 * t),
+}
+
+
+def same(ours: float, theirs: float) -> bool:
+    """Equal, nan to nan; the sign of a zero and the last ~1e-300 are not compared (our
+    sigmoid slope at 710 is the true 4.5e-309 where PyTorch's rounds to 0)."""
+    if math.isnan(ours) or math.isnan(theirs):
+        return math.isnan(ours) and math.isnan(theirs)
+    return ours == theirs or abs(ours - theirs) <= 1e-12 * abs(theirs) + 1e-300
+
+
+@pytest.mark.parametrize("name", EDGE_OPS)
+def test_ops_at_extreme_inputs_match_pytorch_or_raise_a_named_error(name):
+    """Where PyTorch answers inf or nan for a point outside the domain (log of 0, 1/0,
+    sqrt(-1)) we raise instead, naming the op and the value (docs/api.md says why). Every
+    other answer, value and slope, must be PyTorch's: no nan slope, no raw Python error."""
+    torch = import_torch()
+    ours, theirs = EDGE_OPS[name]
+    for x in EDGES:
+        v = Value(x)
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        t_out = (theirs or ours)(t)
+        t_out.backward()
+        try:
+            out = ours(v)
+            out.backward()
+        except (ValueError, ZeroDivisionError) as e:
+            assert str(e).split(":")[0] in ("log", "sqrt", "pow", "div"), (name, x, e)
+            assert repr(abs(x)) in str(e) or repr(x) in str(e), (name, x, e)
+            assert not math.isfinite(t_out.item()) or not math.isfinite(t.grad.item()), (
+                f"{name}({x}) raised {e!r} where PyTorch gives a finite {t_out.item()}")
+            continue
+        assert same(out.data, t_out.item()), (name, x, out.data, t_out.item())
+        assert same(v.grad, t.grad.item()), (name, x, v.grad, t.grad.item())
