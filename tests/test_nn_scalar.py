@@ -85,6 +85,7 @@ def test_layer_returns_a_list_or_a_single_value_and_checks_input_size():
     with pytest.raises(ValueError, match=r"Neuron\(2\): expected 2 inputs, got 1"):
         Neuron(2, seed=0)(1.0)
     assert Neuron(1, seed=0)(2.0).data == Neuron(1, seed=0)([2.0]).data
+    assert Neuron(1, seed=0)(np.float32(2.0)).data == Neuron(1, seed=0)([2.0]).data
 
 
 def test_mlp_structure_names_and_linear_output():

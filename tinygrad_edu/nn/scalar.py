@@ -52,12 +52,11 @@ def _count(n: int, what: str) -> int:
 
 
 def _inputs(x: Sequence[Value | float] | Value | float, owner: str) -> Sequence[Value | float]:
-    if isinstance(x, (Value, int, float)):
+    if hasattr(x, "__len__") and not isinstance(x, str):
+        return x
+    if isinstance(x, (Value, numbers.Real)):  # one input may be a bare number
         return [x]
-    if not hasattr(x, "__len__") or isinstance(x, str):
-        raise TypeError(f"{owner}: expected a list of numbers or Values, got "
-                        f"{type(x).__name__}")
-    return x
+    raise TypeError(f"{owner}: expected a list of numbers or Values, got {type(x).__name__}")
 
 
 def _rng(seed: int | random.Random | None) -> random.Random:
