@@ -38,6 +38,8 @@ def test_value_rejects_non_numbers():
     with pytest.raises(TypeError, match="numpy array"):
         Value(np.array([1.0, 2.0]))
     assert Value(np.float64(1.5)).data == 1.5 and Value(True).data == 1.0
+    with pytest.raises(TypeError, match="type numpy.bool"):  # not 'bool', which Value takes
+        Value(np.bool_(True))
 
 
 # ---- arithmetic, including the reflected forms ------------------------------------------------

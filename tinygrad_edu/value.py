@@ -43,6 +43,8 @@ def _const(other: object, op: str) -> float:
         raise TypeError(f"{op}: cannot mix Value and Tensor; use Tensor for arrays of numbers")
     if name == "ndarray":
         raise TypeError(f"{op}: cannot mix Value and a numpy array; use Tensor for arrays")
+    if kind.__module__ != "builtins":  # numpy's bool prints as 'bool': say whose it is
+        name = f"{kind.__module__}.{name}"
     raise TypeError(f"{op}: unsupported operand of type {name} (expected Value or a number)")
 
 
