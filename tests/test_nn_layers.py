@@ -196,6 +196,10 @@ def test_dropout_is_inverted_seeded_and_identity_in_eval():
     assert repr(drop) == "Dropout(p=0.3)"
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
+    with pytest.raises(TypeError, match="has to be a number, but got '0.5'"):
+        nn.Dropout("0.5")
+    numpy_p = nn.Dropout(np.float32(0.25))        # a numpy scalar is a number too
+    assert numpy_p.p == 0.25 and type(numpy_p.p) is float
 
 
 def test_lambda_wraps_a_function_and_autograd_differentiates_it():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..tensor_factory import Seed, rng
 from . import functional as F
 from .module import Module
@@ -20,8 +22,11 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed: Seed = None) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+            raise TypeError(f"dropout probability has to be a number, but got {p!r}")
+        if not 0 <= p <= 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
+        p = float(p)   # a numpy scalar works, and is saved as a plain number
         self.p = float(p)
         self._generator = rng(seed)
 
