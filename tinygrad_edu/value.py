@@ -127,8 +127,7 @@ class Value:
     def __int__(self) -> int:
         return int(self.data)
 
-    def __bool__(self) -> bool:
-        # as a one-element torch tensor: ``if v:`` tests the number (it was always True)
+    def __bool__(self) -> bool:  # as a one-element torch tensor (object's was always True)
         return self.data != 0
 
     @staticmethod
@@ -281,9 +280,7 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, x). Its slope at exactly 0 is taken as 0, as PyTorch does."""
-        # `not x <= 0` is true for nan too: as torch.relu, nan stays nan (a 0 would hide a
-        # diverged network) and passes its gradient on
-        if not self.data <= 0:
+        if not self.data <= 0:  # also nan, which as in torch.relu stays nan and passes grad
             def backward(grad):                # slope 1
                 self.grad += grad
             return Value._make(self.data, (self,), "relu", backward)
