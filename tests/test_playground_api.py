@@ -694,3 +694,42 @@ def test_a_body_shorter_than_its_content_length_is_a_408(client, monkeypatch):
     assert reply.startswith(b"HTTP/1.1 408"), reply[:300]
     assert b"Content-Length" in reply
     _alive(client)
+
+
+# ---- framing: the body's end must be unambiguous, or its bytes become a request --------------
+
+
+def _read_all(port, data):
+    """Send bytes and read until the server hangs up (every reply it sends)."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        conn.sendall(data)
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+        return reply
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("headers,status,fragment", [
+    (b"Content-Length: 2\r\nContent-Length: 500\r\n", b"400", b"conflicting Content-Length"),
+    (b"Content-Length: +2\r\n", b"400", b"bad Content-Length '+2'"),
+    (b"Content-Length: 0_2\r\n", b"400", b"bad Content-Length '0_2'"),
+    (b"Transfer-Encoding: identity\r\n", b"411", b"send a Content-Length"),
+])
+def test_ambiguous_body_lengths_are_refused(client, headers, status, fragment):
+    reply = _read_all(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\n" + headers
+                      + b"\r\n{}")
+    assert reply.startswith(b"HTTP/1.1 " + status) and fragment in reply, reply[:300]
+    assert reply.count(b"HTTP/1.1 ") == 1             # the leftover "{}" was no request
+    _alive(client)
+
+
+def test_a_body_sent_with_a_get_is_never_run_as_a_request(client):
+    hidden = b"GET /api/defaults HTTP/1.1\r\nHost: x\r\n\r\n"
+    for framing in [b"Content-Length: " + str(len(hidden)).encode(),
+                    b"Transfer-Encoding: identity"]:
+        reply = _read_all(client.port, b"GET /api/health HTTP/1.1\r\nHost: x\r\n" + framing
+                          + b"\r\n\r\n" + hidden)
+        assert reply.count(b"HTTP/1.1 200") == 1 and b"limits" not in reply, reply[-300:]

@@ -53,6 +53,7 @@ __all__ = ["PlaygroundServer", "make_server", "serve", "main"]
 _SESSION_ROUTE = re.compile(r"^/api/session/([A-Za-z0-9_-]{1,64})(?:/([a-z]+))?$")
 _STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.(html|js|css)$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_DIGITS = re.compile(r"[0-9]+")
 MAX_INT_DIGITS = 20
 _CONTENT_TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8",
                   "css": "text/css; charset=utf-8"}
@@ -116,18 +117,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> Any:
         """The request's JSON body, or {} when empty; size-checked before it is read."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        if self.headers.get("Transfer-Encoding") is not None:
+            # Any coding (chunked, identity, gzip): without a Content-Length the body's end is
+            # unknown, and the unread bytes would be parsed as the next request.
             self.close_connection = True
-            raise BadRequest("send a Content-Length; chunked bodies are not accepted", 411)
-        raw_len = self.headers.get("Content-Length", "0") or "0"
-        try:
-            length = int(raw_len)
-        except ValueError:
+            raise BadRequest("send a Content-Length; Transfer-Encoding bodies are not accepted",
+                             411)
+        lengths = {v.strip() for v in self.headers.get_all("Content-Length") or []}
+        if len(lengths) > 1:
+            # Two lengths that disagree: which one ends the body is a guess (RFC 9112 6.3).
             self.close_connection = True
-            raise BadRequest(f"bad Content-Length {raw_len[:20]!r}") from None
-        if length < 0:
+            raise BadRequest(f"conflicting Content-Length headers {sorted(lengths)}"[:120])
+        raw_len = lengths.pop() if lengths else "0"
+        # Digits only: int() would also take "+2", "0_2" or " 2", which HTTP does not allow.
+        if not _DIGITS.fullmatch(raw_len) or len(raw_len) > MAX_INT_DIGITS:
             self.close_connection = True
-            raise BadRequest(f"bad Content-Length {length}")
+            raise BadRequest(f"bad Content-Length {raw_len[:20]!r}")
+        length = int(raw_len)
         if length > LIMITS["max_body_bytes"]:
             self.close_connection = True       # the unread body must not become a request
             raise BadRequest(f"request body of {length} bytes is larger than the limit of "
@@ -169,7 +175,9 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             self.close_connection = True
             self._error(500, f"internal error: {type(e).__name__}: {e}")
-        if not self._consumed and self.headers.get("Content-Length", "0").strip() not in ("", "0"):
+        has_body = (self.headers.get("Content-Length", "0").strip() not in ("", "0")
+                    or self.headers.get("Transfer-Encoding") is not None)
+        if not self._consumed and has_body:
             self.close_connection = True       # an unread body must not be taken as a request
 
     def do_GET(self) -> None:
