@@ -443,11 +443,43 @@ def test_garbage_and_silent_connections_do_not_hurt(client):
     ("DELETE", "/api/defaults", 405),
     ("GET", "/api/xor/trace", 405),
     ("PATCH", "/api/session", 405),
+    ("OPTIONS", "/api/session", 405),
+    ("TRACE", "/", 405),
+    ("PUT", "/api/health", 405),
+    ("DELETE", "/favicon.ico", 405),
+    ("BREW", "/", 501),
 ])
 def test_unknown_routes_and_methods(client, method, path, status):
     got, out = client.call(method, path)
     assert got == status, out
     assert out["error"]
+
+
+def test_a_405_names_the_allowed_methods(client):
+    sid = client.ok("POST", "/api/session", {"points": 20}, status=201)["state"]["session"]
+    for method, path, allow in [("OPTIONS", "/api/session", "POST"),
+                                ("PUT", f"/api/session/{sid}", "GET, DELETE, HEAD"),
+                                ("GET", f"/api/session/{sid}/step", "POST"),
+                                ("POST", "/api/defaults", "GET, HEAD")]:
+        conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=10)
+        conn.request(method, path)
+        res = conn.getresponse()
+        assert res.status == 405 and res.getheader("Allow") == allow, (method, path)
+        assert json.loads(res.read())["status"] == 405
+        conn.close()
+
+
+@pytest.mark.parametrize("request_bytes,status,fragment", [
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414", "Too Long"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 70000 + b"\r\n\r\n", b"431", "too long"),
+    (b"GET / HTTP/1.1\r\n" + b"X: a\r\n" * 200 + b"\r\n", b"431", "Too many headers"),
+])
+def test_the_http_layers_own_refusals_are_json(client, request_bytes, status, fragment):
+    reply = _read_all(client.port, request_bytes)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 " + status) and b"application/json" in head, head
+    assert fragment in json.loads(body)["error"]
+    _alive(client)
 
 
 def test_many_sessions_evict_the_least_recently_used():

@@ -98,6 +98,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, content_type: str, cache: bool = False) -> None:
         self.send_response(status)
+        if status == 405 and self._allow:
+            self.send_header("Allow", self._allow)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "max-age=60" if cache else "no-store")
@@ -114,6 +116,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, message: str) -> None:
         self._json({"error": message, "status": status}, status)
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        # http.server's own refusals (a garbled request line, a 64 KiB URL, too many
+        # headers, an unknown method) come as JSON too, so the page can always show them.
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        self._allow = ""
+        self._error(code, message or self.responses.get(code, ("error",))[0])
 
     def _body(self) -> Any:
         """The request's JSON body, or {} when empty; size-checked before it is read."""
@@ -165,6 +176,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         self._consumed = False
+        self._allow = ""
         try:
             self._route(method)
         except BadRequest as e:
@@ -198,6 +210,13 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._dispatch("PATCH")
 
+    def do_OPTIONS(self) -> None:
+        # No cross-origin use is offered (no CORS headers), so a preflight fails as it should.
+        self._dispatch("OPTIONS")
+
+    def do_TRACE(self) -> None:
+        self._dispatch("TRACE")
+
     # ---- routes ------------------------------------------------------------------------
     def _route(self, method: str) -> None:
         path = self.path.split("?", 1)[0].split("#", 1)[0]
@@ -209,8 +228,10 @@ class Handler(BaseHTTPRequestHandler):
             self._need(method, "GET")
             return self._static(path[len("/static/"):])
         if path == "/favicon.ico":
+            self._need(method, "GET")
             return self._send(204, b"", "image/x-icon", cache=True)
         if path == "/api/health":
+            self._need(method, "GET")
             return self._json({"ok": True, "sessions": len(store)})
         if path == "/api/defaults":
             self._need(method, "GET")
@@ -233,9 +254,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._session_route(method, store, m.group(1), m.group(2))
         raise BadRequest(f"no such page or API: {path[:100]}", 404)
 
-    def _need(self, method: str, allowed: str) -> None:
-        if method != allowed:
-            raise BadRequest(f"{method} is not allowed here; use {allowed}", 405)
+    def _need(self, method: str, *allowed: str) -> None:
+        if method not in allowed:
+            self._allow = ", ".join(allowed + (("HEAD",) if "GET" in allowed else ()))
+            shown = self.command if self.command == "HEAD" else method
+            raise BadRequest(f"{shown} is not allowed here; use {' or '.join(allowed)}", 405)
 
     def _session_route(self, method: str, store: SessionStore, sid: str,
                        action: str | None) -> None:
@@ -245,7 +268,7 @@ class Handler(BaseHTTPRequestHandler):
             store.close(sid)
             return self._json({"closed": True})
         if action is None:
-            self._need(method, "GET")
+            self._need(method, "GET", "DELETE")
             session = store.get(sid)
             with session.lock:
                 return self._json({"state": session.state(), "points": session.points(),
