@@ -388,11 +388,11 @@ def _send_raw(port, data):
 
 def test_oversized_body_is_refused_unread(client):
     n = LIMITS["max_body_bytes"] + 10
-    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                      + str(n).encode() + b"\r\n\r\n" + b"1" * n)
+    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Length: " + str(n).encode() + b"\r\n\r\n" + b"1" * n)
     assert reply.startswith(b"HTTP/1.1 413") and b"larger than the limit" in reply
     # Declared huge but never sent: refused from the header alone, no waiting for the body.
-    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\n"
+    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       b"Content-Length: 99999999999\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 413")
     _alive(client)
@@ -410,8 +410,8 @@ def test_bad_headers(client):
                                  {"Content-Length": "lots", "Content-Type": "application/json"})
     assert status == 400 and "Content-Length" in json.loads(data)["error"]
     conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
-    conn.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 b"2\r\n{}\r\n0\r\n\r\n")
+    conn.sendall(b"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
     assert conn.recv(4096).startswith(b"HTTP/1.1 411")
     conn.close()
     _alive(client)
@@ -470,8 +470,8 @@ def test_a_405_names_the_allowed_methods(client):
 
 
 @pytest.mark.parametrize("request_bytes,status,fragment", [
-    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414", "Too Long"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 70000 + b"\r\n\r\n", b"431", "too long"),
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"414", "Too Long"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX: " + b"a" * 70000 + b"\r\n\r\n", b"431", "too long"),
     (b"GET / HTTP/1.1\r\n" + b"X: a\r\n" * 200 + b"\r\n", b"431", "Too many headers"),
 ])
 def test_the_http_layers_own_refusals_are_json(client, request_bytes, status, fragment):
@@ -721,7 +721,7 @@ def test_a_huge_whole_number_in_the_xor_trace_is_a_400(client):
 def test_a_body_shorter_than_its_content_length_is_a_408(client, monkeypatch):
     from tinygrad_edu.playground.server import Handler
     monkeypatch.setattr(Handler, "timeout", 0.5)
-    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\n"
+    reply = _send_raw(client.port, b"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       b"Content-Length: 100\r\n\r\n{\"seed\": 1")
     assert reply.startswith(b"HTTP/1.1 408"), reply[:300]
     assert b"Content-Length" in reply
@@ -751,7 +751,7 @@ def _read_all(port, data):
     (b"Transfer-Encoding: identity\r\n", b"411", b"send a Content-Length"),
 ])
 def test_ambiguous_body_lengths_are_refused(client, headers, status, fragment):
-    reply = _read_all(client.port, b"POST /api/session HTTP/1.1\r\nHost: x\r\n" + headers
+    reply = _read_all(client.port, b"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers
                       + b"\r\n{}")
     assert reply.startswith(b"HTTP/1.1 " + status) and fragment in reply, reply[:300]
     assert reply.count(b"HTTP/1.1 ") == 1             # the leftover "{}" was no request
@@ -759,9 +759,32 @@ def test_ambiguous_body_lengths_are_refused(client, headers, status, fragment):
 
 
 def test_a_body_sent_with_a_get_is_never_run_as_a_request(client):
-    hidden = b"GET /api/defaults HTTP/1.1\r\nHost: x\r\n\r\n"
+    hidden = b"GET /api/defaults HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     for framing in [b"Content-Length: " + str(len(hidden)).encode(),
                     b"Transfer-Encoding: identity"]:
-        reply = _read_all(client.port, b"GET /api/health HTTP/1.1\r\nHost: x\r\n" + framing
+        reply = _read_all(client.port, b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + framing
                           + b"\r\n\r\n" + hidden)
         assert reply.count(b"HTTP/1.1 200") == 1 and b"limits" not in reply, reply[-300:]
+
+
+# ---- other web pages: any site may POST to 127.0.0.1, and a rebound DNS name may read it -----
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example"},                  # a cross-site form or fetch
+    {"Origin": "null"},                                 # a sandboxed frame or a file:// page
+    {"Host": "evil.example:8000"},                      # DNS rebinding: the name is not ours
+])
+def test_requests_from_other_sites_are_refused(client, headers):
+    before = client.ok("GET", "/api/health")["sessions"]
+    status, _, data = client.raw("POST", "/api/session", b'{"points": 20}',
+                                 {"Content-Type": "text/plain", **headers})
+    assert status == 403, data[:300]
+    assert "open the page at http://127.0.0.1:" in json.loads(data)["error"] or \
+        "use the page at http://127.0.0.1:" in json.loads(data)["error"]
+    assert client.ok("GET", "/api/health")["sessions"] == before     # nothing was created
+    own = f"127.0.0.1:{client.port}"
+    client.ok("POST", "/api/session", {"points": 20}, status=201)      # no Origin: curl
+    status, _, _ = client.raw("POST", "/api/session", b'{"points": 20}',
+                              {"Host": own, "Origin": f"http://{own}"})
+    assert status == 201                                               # the page itself

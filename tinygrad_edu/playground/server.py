@@ -67,6 +67,7 @@ class PlaygroundServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], store: SessionStore | None = None,
                  quiet: bool = True) -> None:
         super().__init__(address, Handler)
+        self.loopback_only = _is_loopback(str(self.server_address[0]))
         self.store = store if store is not None else SessionStore()  # (an empty one is falsy)
         self.quiet = quiet
 
@@ -178,6 +179,7 @@ class Handler(BaseHTTPRequestHandler):
         self._consumed = False
         self._allow = ""
         try:
+            self._check_origin(method)
             self._route(method)
         except BadRequest as e:
             self._error(e.status, str(e))
@@ -191,6 +193,22 @@ class Handler(BaseHTTPRequestHandler):
                     or self.headers.get("Transfer-Encoding") is not None)
         if not self._consumed and has_body:
             self.close_connection = True       # an unread body must not be taken as a request
+
+    def _check_origin(self, method: str) -> None:
+        # Any web page the user visits may send a "simple" POST to 127.0.0.1 (no CORS
+        # preflight), and a DNS-rebound name may even read the answers. The page itself
+        # always sends Host = this server, and Origin = Host on a POST.
+        host = self.headers.get("Host")
+        if self.server.loopback_only and host is not None:
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if not _is_loopback(name.strip("[]")):
+                raise BadRequest(f"Host {host[:100]!r} is not this machine; open the page "
+                                 f"at {self.server.url}", 403)
+        origin = self.headers.get("Origin")
+        if method not in ("GET", "HEAD") and origin is not None and host is not None \
+                and origin not in (f"http://{host}", f"https://{host}"):
+            raise BadRequest(f"a request from another site ({origin[:100]}) is refused; "
+                             f"use the page at {self.server.url}", 403)
 
     def do_GET(self) -> None:
         self._dispatch("GET")
