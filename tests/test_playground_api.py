@@ -316,6 +316,7 @@ def test_neuron_maps_are_each_layers_output(loss, activation):
      "keep them within 1e+06"),
     ([1, 2, 3], "expected a JSON object"),
     ("spiral", "expected a JSON object"),
+    ({"points": 1e308}, "points must be from 10 to 2000, got 1e+308"),
 ])
 def test_bad_settings_get_a_clear_400(client, body, fragment):
     status, out = client.call("POST", "/api/session", body)

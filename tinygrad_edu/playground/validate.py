@@ -78,10 +78,9 @@ def parse_int(obj: dict, name: str, lo: int, hi: int, default: int) -> int:
     v = obj.get(name, default)
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not float(v).is_integer():
         raise BadRequest(f"{name} must be a whole number from {lo} to {hi}, got {v!r}")
-    v = int(v)
-    if not lo <= v <= hi:
+    if not lo <= v <= hi:  # compared before int(): int(1e308) would print 309 digits
         raise BadRequest(f"{name} must be from {lo} to {hi}, got {v}")
-    return v
+    return int(v)
 
 
 def parse_float(obj: dict, name: str, lo: float, hi: float, default: float,
