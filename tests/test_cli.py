@@ -356,6 +356,8 @@ def test_graph_through_a_real_process(tmp_path):
     ["graph", "--set", "a=2", "b=3", "--out", "{dot}", "-a*b"],
     ["graph", "--rankdir", "TB", "-a*b", "--set", "a=2", "b=3"],
     ["graph", "--set", "a=2", "b=3", "--out", "{dot}", "--", "-a*b"],
+    ["graph", "--set", "a=2", "b=3", "-a*b"],       # after --set's values, not one of them
+    ["graph", "--set", "a=2", "b=3", "-a*b", "--out", "{dot}"],
 ])
 def test_an_expression_may_start_with_a_minus(capsys, tmp_path, argv):
     dot = tmp_path / "g.dot"
@@ -366,6 +368,30 @@ def test_an_expression_may_start_with_a_minus(capsys, tmp_path, argv):
     assert code == 0, err
     assert out.startswith("-a*b = -6\n  d/da = -3\n  d/db = -2\n")
     assert dot.exists()
+
+
+def test_an_expression_after_set_is_not_read_as_a_set_value(capsys, tmp_path):
+    dot = tmp_path / "g.dot"
+    code, out, err = run(capsys, "graph", "--set", "a=2", "b=3", "a*b", "--out", dot)
+    assert code == 0, err
+    assert out.startswith("a*b = 6\n")
+    code, out, err = run(capsys, "explain", "--set", "a=2", "a*a")
+    assert code == 0, err
+    assert out.startswith("f = a*a = 4\n")
+    # with the expression given, a value without "=" is still a mistake in --set
+    code, out, err = run(capsys, "graph", "a*b", "--set", "a=2", "b", "--out", dot)
+    assert_one_line_error(code, out, err, "--set expects NAME=NUMBER, got 'b'")
+
+
+def test_an_expression_of_many_minuses_is_an_expression_not_an_option(capsys, tmp_path):
+    dot = tmp_path / "g.dot"
+    code, out, err = run(capsys, "graph", "---a", "--set", "a=2", "--out", dot)
+    assert code == 0, err
+    assert out.startswith("---a = -2\n  d/da = -1\n")
+    code, out, err = run(capsys, "graph", "-" * 10_000 + "a", "--set", "a=2", "--out", dot)
+    assert_one_line_error(code, out, err, "expression too long (10001 characters")
+    code, out, err = run(capsys, "graph", "-" * 1_999 + "a", "--set", "a=2", "--out", dot)
+    assert_one_line_error(code, out, err, "expression too large")
 
 
 def test_explain_an_expression_with_a_leading_minus_and_help_still_works(capsys):

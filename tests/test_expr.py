@@ -166,9 +166,22 @@ def test_parse_assignments():
     assert parse_assignments(["a=2", " b = -3.5 ", "c=1e-3"]) == {"a": 2.0, "b": -3.5, "c": 0.001}
     for bad, fragment in [("a", "NAME=NUMBER"), ("a=", "NAME=NUMBER"), ("=1", "NAME=NUMBER"),
                           ("a=x", "not a number"), ("1a=2", "not a usable"),
-                          ("tanh=1", "not a usable"), ("pi=3", "not a usable"),
+                          ("tanh=1", "tanh is a function"), ("pi=3", "pi is a constant"),
+                          ("if=1", "not a usable"),
                           ("a=inf", "finite")]:
         with pytest.raises(ExpressionError, match=fragment):
             parse_assignments([bad])
     with pytest.raises(ExpressionError, match="twice"):
         parse_assignments(["a=1", "a=2"])
+
+
+def test_a_variable_any_python_name_can_be_set():
+    # the parser takes Python's identifiers, so --set must take the same names, or an
+    # expression in "é" asks for --set é=... and then refuses it
+    values = parse_assignments(["é=2", "λ=3"])
+    assert evaluate("é*λ", values).data == 6.0
+    # Python reads "ｘ" (fullwidth) in an expression as "x"; --set reads it the same way
+    assert parse_assignments(["ｘ=1"]) == {"x": 1.0}
+    assert evaluate("ｘ*2", parse_assignments(["ｘ=1"])).data == 2.0
+    with pytest.raises(ExpressionError, match="twice"):
+        parse_assignments(["x=1", "ｘ=2"])

@@ -13,8 +13,9 @@ with an `ExpressionError` that points at it.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
-import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -84,7 +85,6 @@ _BINARY: dict[type, Callable[[Operand, Operand], Operand]] = {
     ast.Pow: lambda a, b: a ** b,
 }
 _SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class ExpressionError(ValueError):
@@ -276,7 +276,12 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
         name, text = name.strip(), text.strip()
         if not sep or not name or not text:
             raise ExpressionError(f"--set expects NAME=NUMBER, got {item!r}")
-        if not _NAME.match(name) or name in FUNCTIONS or name in _CONSTANTS:
+        # as Python reads the expression's names: NFKC-normalised, so "ｘ" there is "x" here
+        name = unicodedata.normalize("NFKC", name)
+        if name in FUNCTIONS or name in _CONSTANTS:
+            kind = "a function" if name in FUNCTIONS else "a constant (pi and e are built in)"
+            raise ExpressionError(f"--set {item!r}: {name} is {kind}, not a variable")
+        if not name.isidentifier() or keyword.iskeyword(name):
             raise ExpressionError(f"--set {item!r}: {name!r} is not a usable variable name")
         try:
             x = float(text)

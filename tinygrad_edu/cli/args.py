@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -254,24 +255,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 _EXPRESSION_COMMANDS = ("graph", "explain")
 _VALUE_OPTIONS = ("--out", "--rankdir", "--format")   # options of theirs that take one value
+# what argparse would take for an option name; "---a" or "--2*a" can only be an expression
+_OPTION_LIKE = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*(=.*)?\Z", re.DOTALL)
 
 
 def _protect_expression(argv: list[str]) -> list[str]:
-    """argparse reads an argument that starts with "-" as an option, so `graph "-a*b"`
-    would fail. Give graph's and explain's expression a leading space (which makes it a
-    plain argument; the commands strip it). "-h" stays help; "--" works as usual."""
+    """Make sure argparse sees graph's and explain's expression as their EXPR.
+
+    argparse reads an argument that starts with "-" as an option, so `graph "-a*b"` would
+    fail: such an expression gets a leading space (a plain argument; the commands strip it).
+    --set takes every value after it, so in `graph --set a=2 b=3 "a*b"` the expression would
+    be read as a --set value: the first value without "=" moves before --set. "-h" stays
+    help; a value of --out/--rankdir/--format stays that; "--" works as usual."""
     command = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
     if command is None or argv[command] not in _EXPRESSION_COMMANDS:
         return argv
-    out = list(argv)
-    for i in range(command + 1, len(out)):
-        a, before = out[i], out[i - 1]
+    out = argv[: command + 1]
+    seen = False            # the expression has been found
+    in_set = False          # reading --set's values
+    takes_value = False     # the token before is an option that takes one value
+    for i in range(command + 1, len(argv)):
+        a = argv[i]
         if a == "--":
+            out += argv[i:]
             break
-        takes_value = before.startswith("--") and "=" not in before and any(
-            opt.startswith(before) for opt in _VALUE_OPTIONS)
-        if a.startswith("-") and not a.startswith("--") and a != "-h" and len(a) > 1 \
-                and not takes_value:
-            out[i] = " " + a
-            break   # one expression per command
+        if takes_value:
+            out.append(a)
+            takes_value = False
+            continue
+        if a == "-h" or _OPTION_LIKE.match(a):
+            name = a.partition("=")[0]
+            given = "=" in a
+            in_set = not given and "--set".startswith(name)
+            takes_value = not given and any(o.startswith(name) for o in _VALUE_OPTIONS)
+            out.append(a)
+            continue
+        text = " " + a if a.startswith("-") else a
+        if seen or (in_set and "=" in a):
+            out.append(a)      # a second expression or an assignment: argparse's to judge
+        elif in_set:
+            out.insert(command + 1, text)   # the expression, out of --set's values
+            seen = True
+        else:
+            out.append(text)
+            seen = True
     return out
