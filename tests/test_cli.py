@@ -342,6 +342,18 @@ def test_graph_dot_only_missing_dot_and_bad_input(capsys, tmp_path, monkeypatch)
         assert_one_line_error(code, out, err, fragment)
 
 
+def test_graph_out_that_is_a_folder_or_under_a_file_is_refused_before_any_work(capsys,
+                                                                             tmp_path):
+    (tmp_path / "dir.svg").mkdir()   # dot failed on it: "internal error", exit 1
+    (tmp_path / "afile").write_text("x")
+    for out, fragment in [(tmp_path / "dir.svg", "it is a folder; give a file name"),
+                          (tmp_path / "afile" / "g.svg", "afile is a file, so no folder"),
+                          (tmp_path / "g.txt", "end it in .svg")]:
+        code, stdout, err = run(capsys, "graph", "a*2", "--set", "a=1", "--out", out)
+        assert_one_line_error(code, stdout, err, fragment)
+        assert stdout == ""   # refused before the result is printed
+
+
 def test_graph_through_a_real_process(tmp_path):
     done = python_m("graph", "a*b", "--set", "a=2", "b=5", "--out", "ab.dot", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -534,6 +546,24 @@ def test_export_errors(capsys, tmp_path, monkeypatch):
     code, out, err = run(capsys, "export", tmp_path / "m.npz", "--onnx", tmp_path / "m.onnx")
     assert_one_line_error(code, out, err, "onnx")
     assert "pip install" in err
+
+
+def test_export_never_overwrites_its_model_and_checks_its_paths_first(capsys, tmp_path):
+    saved_model(tmp_path)
+    model_file = tmp_path / "m.npz"
+    before = model_file.read_bytes()
+    (tmp_path / "afile").write_text("x")
+    for argv, fragment in [
+        (["--torch", model_file], "that is the model being read"),   # it was overwritten
+        (["--onnx", tmp_path / "." / "m.npz"], "that is the model being read"),
+        (["--torch", tmp_path], "it is a folder; give a file name"),   # torch's RuntimeError
+        (["--onnx", tmp_path / "afile" / "m.onnx"], "afile is a file, so no folder"),
+        (["--torch", tmp_path / "same", "--onnx", tmp_path / "same"], "both"),
+    ]:
+        code, out, err = run(capsys, "export", model_file, *argv)
+        assert_one_line_error(code, out, err, fragment)
+    assert model_file.read_bytes() == before and not (tmp_path / "same").exists()
+    load(model_file)
 
 
 def test_playground_bad_port(capsys):

@@ -10,12 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CLIError
+from .paths import check_out_file
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
     from .. import expr, viz
 
     text = args.expression.strip()   # see args._protect_expression: the leading space
+    out: Path = args.out
+    suffix = out.suffix.lower()
+    # the output is checked first: a bad --out should not follow a printed result
+    if suffix not in (".svg", ".png", ".pdf", ".dot", ".gv"):
+        raise CLIError(f"--out {out}: end it in .svg, .png or .pdf (or .dot for the DOT "
+                       "source only)")
+    check_out_file(out, "--out", "graph.svg")
+    if suffix not in (".dot", ".gv"):
+        check_out_file(out.with_suffix(".dot"), "--out (its DOT source)", "graph.dot")
     values = expr.parse_assignments(args.assignments)
     parsed = expr.parse(text)
     root = parsed.build(values)
@@ -24,11 +34,6 @@ def cmd_graph(args: argparse.Namespace) -> int:
     for name in parsed.variables:
         grad = _leaf(root, name).grad
         print(f"  d/d{name} = {grad:.6g}{_grad_note(grad)}")
-    out: Path = args.out
-    suffix = out.suffix.lower()
-    if suffix not in (".svg", ".png", ".pdf", ".dot", ".gv"):
-        raise CLIError(f"--out {out}: end it in .svg, .png or .pdf (or .dot for the DOT "
-                       "source only)")
     out.parent.mkdir(parents=True, exist_ok=True)
     graph = viz.draw_graph(root, rankdir=args.rankdir)
     try:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CLIError
+from .paths import check_out_file
 
 
 def _load(path: Path) -> Any:
@@ -69,6 +70,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CLIError("say what to write: --onnx FILE and/or --torch FILE")
     from .. import interop
 
+    for path, option, example in ((args.torch, "--torch", "model.pt"),
+                                  (args.onnx, "--onnx", "model.onnx")):
+        if path is not None:   # before the model is read and the other file written
+            check_out_file(path, option, example, not_same_as=args.model)
+    if args.torch is not None and args.onnx is not None and \
+            args.torch.absolute() == args.onnx.absolute():
+        raise CLIError(f"--torch and --onnx are both {args.torch}: give two file names")
     model = _load(args.model)
     if args.torch is not None:
         args.torch.parent.mkdir(parents=True, exist_ok=True)
