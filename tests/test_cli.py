@@ -300,6 +300,32 @@ def test_predict_and_info(capsys, tmp_path):
 # ---- graph, explain ----------------------------------------------------------------------------
 
 
+def test_predict_takes_negative_numbers_in_any_notation(capsys, tmp_path):
+    saved_model(tmp_path)
+    code, out, err = run(capsys, "predict", tmp_path / "m.npz", "-1e-3", "-2.", "-1", "-.5")
+    assert code == 0, err   # argparse took "-1e-3" and "-2." for options
+    assert out.startswith("-0.001 -2 -> P(class 1) = ") and "\n-1 -0.5 -> " in out
+    code, out, err = run(capsys, "predict", tmp_path / "m.npz", "-inf", "1")
+    assert_one_line_error(code, out, err, "must be a finite number, got -inf")
+
+
+def test_predict_refuses_inputs_whose_answer_would_be_nan(capsys, tmp_path):
+    # a float32 model: 1e40 becomes inf, and nan > 0.5 printed "class 0" as an answer
+    from tinygrad_edu import nn
+    from tinygrad_edu.io import save
+
+    model = nn.MLP(2, [2], 1, seed=0)
+    first, last = model[0], model[2]
+    first.weight.data[...], first.bias.data[...] = 1.0, 0.0
+    last.weight.data[...] = [[1.0, -1.0]]   # inf - inf once a hidden unit overflows
+    save(model, tmp_path / "relu.npz")
+    code, out, err = run(capsys, "predict", tmp_path / "relu.npz", "1e40", "1")
+    assert_one_line_error(code, out, err, "1e+40 is beyond the model's float32 range")
+    code, out, err = run(capsys, "predict", tmp_path / "relu.npz", "1", "1", "3e38", "3e38")
+    assert_one_line_error(code, out, err, "output for the point 3e+38 3e+38 is not a number")
+    assert out == ""
+
+
 def test_graph_draws_values_and_grads(capsys, tmp_path):
     pytest.importorskip("graphviz")
     if not __import__("shutil").which("dot"):

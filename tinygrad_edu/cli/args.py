@@ -42,6 +42,7 @@ class _Parser(argparse.ArgumentParser):
 def _float_arg(ok: Callable[[float], bool], requirement: str) -> Callable[[str], float]:
     """An argparse type: a number for which ok(x) holds, or a message stating the requirement."""
     def parse(text: str) -> float:
+        text = text.strip()   # see _protect_numbers: a leading space
         try:
             x = float(text)
         except ValueError:
@@ -257,6 +258,26 @@ _EXPRESSION_COMMANDS = ("graph", "explain")
 _VALUE_OPTIONS = ("--out", "--rankdir", "--format")   # options of theirs that take one value
 # what argparse would take for an option name; "---a" or "--2*a" can only be an expression
 _OPTION_LIKE = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*(=.*)?\Z", re.DOTALL)
+
+
+def _protect_numbers(argv: list[str]) -> list[str]:
+    """argparse takes "-1" and "-0.5" for numbers but "-1e-3" or "-3." for options, so
+    `predict m.npz -1e-3 2` would fail: predict's negative numbers get a leading space
+    (a plain argument; float() ignores it)."""
+    command = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+    if command is None or argv[command] != "predict":
+        return argv
+    out = list(argv)
+    for i in range(command + 1, len(out)):
+        if out[i] == "--":
+            break
+        if out[i].startswith("-"):
+            try:
+                float(out[i])
+            except ValueError:
+                continue
+            out[i] = " " + out[i]
+    return out
 
 
 def _protect_expression(argv: list[str]) -> list[str]:

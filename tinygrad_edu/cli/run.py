@@ -7,7 +7,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from .args import PROG, _protect_expression, build_parser
+from .args import PROG, _protect_expression, _protect_numbers, build_parser
 from .errors import CLIError, _is_user_error, _message
 
 DEBUG_ENV = "TINYGRAD_EDU_DEBUG"  # set it to let any error propagate (for a debugger)
@@ -17,7 +17,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 a usage or input error, 1 a bug
     of ours, reported with its traceback)."""
     parser = build_parser()
-    argv = _protect_expression(list(sys.argv[1:] if argv is None else argv))
+    argv = _protect_numbers(_protect_expression(list(sys.argv[1:] if argv is None else argv)))
     try:
         args = parser.parse_args(argv)
     except CLIError as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise CLIError(f"the model takes {n} features per point, got {len(values)} numbers "
                        f"(give a multiple of {n})")
     X = np.asarray(values, dtype=np.float64).reshape(-1, n)
-    p = predict_proba(model, X)
+    dtype = np.dtype(getattr(model.parameters()[0].data, "dtype", np.float64))
+    largest = float(np.finfo(dtype).max) if dtype.kind == "f" else math.inf
+    big = [v for v in values if abs(v) > largest]
+    if big:   # it would turn into inf and the answer into nan
+        raise CLIError(f"{big[0]:g} is beyond the model's {dtype} range (largest about "
+                       f"{largest:.3g})")
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = predict_proba(model, X)
+    bad = ~np.isfinite(np.reshape(p, (len(X), -1))).all(axis=1)
+    if bad.any():   # nan > 0.5 is False: it would print "class 0" as if that were an answer
+        point = " ".join(f"{v:g}" for v in X[np.argmax(bad)])
+        raise CLIError(f"the model's output for the point {point} is not a number: its "
+                       f"{dtype} arithmetic overflowed (the inputs are far larger than the "
+                       "training data)")
     kind = output_kind(model)
     for x, pi in zip(X, p):
         point = " ".join(f"{v:g}" for v in x)
