@@ -243,6 +243,15 @@ def test_train_divergence_is_one_line(capsys, tmp_path):
     assert "Lower the learning rate" in err
 
 
+def test_train_says_when_the_loss_rose_though_it_stayed_finite(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "spiral", "--lr", "1e9", "--epochs", "20", "--quiet",
+                         "--out", tmp_path)
+    assert code == 0, err   # Adam: a huge loss, never nan; it ended with no word of it
+    assert "note: the training loss rose from" in err and "try a lower --lr (it is 1e+09)" in err
+    code, out, err = run(capsys, "train", "xor", "--epochs", "20", "--quiet", "--out", tmp_path)
+    assert code == 0 and "note" not in err
+
+
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     """`tinygrad-edu info m.npz | head -1`: once the reader is gone, no 'Broken pipe' error
     and no traceback at exit, just the shell's status for SIGPIPE."""

@@ -158,6 +158,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                       batch_size=args.batch_size, validation=validation, seed=args.seed,
                       callbacks=callbacks, progress=not args.quiet)
     seconds = time.perf_counter() - start
+    if len(history.loss) > 1 and history.loss[-1] > 2 * history.loss[0]:
+        # Adam's steps are at most lr, so a huge lr ends with a huge but finite loss that
+        # fit's nan guard does not catch
+        print(f"{PROG} train: note: the training loss rose from {history.loss[0]:.4g} to "
+              f"{history.loss[-1]:.4g}: training diverged; try a lower --lr (it is "
+              f"{args.lr:g})", file=sys.stderr)
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
